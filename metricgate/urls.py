@@ -5,5 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metric-gate/", include("api.urls")),
+    path("pilot/", include("pilot.urls")),
     path("", include("console.urls")),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PilotConfig(AppConfig):
+    name = "pilot"
+    verbose_name = "Pilot rollout"

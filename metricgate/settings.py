@@ -174,6 +174,17 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="metric-gate@localhost")
 NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")
 NOTIFY_WEBHOOK_SECRET = env.str("NOTIFY_WEBHOOK_SECRET", default="")
+NOTIFY_WEBHOOK_MAX_ATTEMPTS = env.int("NOTIFY_WEBHOOK_MAX_ATTEMPTS", default=5)
+NOTIFY_WEBHOOK_BACKOFF_SECONDS = env.float("NOTIFY_WEBHOOK_BACKOFF_SECONDS", default=1.0)
+NOTIFY_WEBHOOK_TIMEOUT_SECONDS = env.float("NOTIFY_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+
+# Pilot rollout (pilot app): reminders, escalation stages (days past the due
+# date, one stage each), warnings before exceptions lapse, readiness minimum.
+PILOT_REMINDER_DAYS = env.int("PILOT_REMINDER_DAYS", default=2)
+PILOT_ESCALATION_DAYS = env.list("PILOT_ESCALATION_DAYS", cast=int, default=[1, 7])
+PILOT_EXCEPTION_WARNING_DAYS = env.int("PILOT_EXCEPTION_WARNING_DAYS", default=7)
+PILOT_SIGNAL_TRIAGE_DAYS = env.int("PILOT_SIGNAL_TRIAGE_DAYS", default=2)
+PILOT_MIN_WORKFLOWS = env.int("PILOT_MIN_WORKFLOWS", default=3)
 
 LOGGING = {
     "version": 1,

@@ -95,6 +95,9 @@ WORKFLOW_ACTIONS = {
     "propose": (set(), True),
     "ingest": ({Role.GOVERNANCE}, True),
     "manage": ({Role.GOVERNANCE}, False),
+    # Pilot evidence requests: governance follows them, the owner answers.
+    "view_evidence": ({Role.GOVERNANCE}, True),
+    "answer_evidence": (set(), True),
 }
 
 

@@ -1,0 +1,63 @@
+"""Django admin for outcome snapshots, token diagnostics and gaming signals."""
+
+from django.contrib import admin
+
+from registry.admin import AuditedAdmin
+
+from .models import GamingSignal, OutcomeSnapshot, TokenCostDiagnostic
+
+
+@admin.register(OutcomeSnapshot)
+class OutcomeSnapshotAdmin(AuditedAdmin):
+    list_display = [
+        "workflow",
+        "measurement_start",
+        "measurement_end",
+        "task_completion_delta",
+        "validated_time_saved_minutes",
+        "quality_score_delta",
+    ]
+    list_filter = ["workflow"]
+    search_fields = ["workflow__key", "evidence_url"]
+    list_select_related = ["workflow"]
+    raw_id_fields = ["workflow", "created_by"]
+    date_hierarchy = "measurement_end"
+
+
+@admin.register(TokenCostDiagnostic)
+class TokenCostDiagnosticAdmin(admin.ModelAdmin):
+    # Not governed and kept without history: re-imports replace rows by design.
+    list_display = [
+        "workflow",
+        "day",
+        "source",
+        "tokens_in",
+        "tokens_out",
+        "cost_usd",
+        "request_count",
+        "contributor_count",
+        "provisional",
+    ]
+    list_filter = ["source", "provisional", "workflow"]
+    search_fields = ["workflow__key"]
+    list_select_related = ["workflow"]
+    raw_id_fields = ["workflow", "linked_outcome_snapshot"]
+    date_hierarchy = "day"
+
+
+@admin.register(GamingSignal)
+class GamingSignalAdmin(AuditedAdmin):
+    list_display = [
+        "workflow",
+        "signal_type",
+        "severity",
+        "window_start",
+        "window_end",
+        "status",
+        "detected_at",
+    ]
+    list_filter = ["status", "severity", "signal_type"]
+    search_fields = ["workflow__key", "triage_note"]
+    list_select_related = ["workflow"]
+    raw_id_fields = ["workflow"]
+    date_hierarchy = "window_end"

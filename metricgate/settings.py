@@ -168,6 +168,32 @@ REVIEW_MIN_DATA_QUALITY = env.int("REVIEW_MIN_DATA_QUALITY", default=60)
 # Diagnostics of workflows backed by fewer people are shown only in aggregate.
 DIAGNOSTICS_MIN_CONTRIBUTORS = env.int("DIAGNOSTICS_MIN_CONTRIBUTORS", default=5)
 
+# The gaming detector (DESIGN.md "Outcomes, diagnostics, gaming signals").
+DETECTOR_RECENT_DAYS = env.int("DETECTOR_RECENT_DAYS", default=7)
+DETECTOR_BASELINE_DAYS = env.int("DETECTOR_BASELINE_DAYS", default=28)
+# A ratio needs this many baseline days with data, so new workflows stay quiet.
+DETECTOR_MIN_BASELINE_DAYS = env.int("DETECTOR_MIN_BASELINE_DAYS", default=14)
+DETECTOR_COST_SPIKE_RATIO = env.float("DETECTOR_COST_SPIKE_RATIO", default=2.0)
+DETECTOR_COST_SPIKE_HIGH_RATIO = env.float("DETECTOR_COST_SPIKE_HIGH_RATIO", default=4.0)
+DETECTOR_LOOP_REQUEST_RATIO = env.float("DETECTOR_LOOP_REQUEST_RATIO", default=5.0)
+DETECTOR_LOOP_HIGH_REQUEST_RATIO = env.float(
+    "DETECTOR_LOOP_HIGH_REQUEST_RATIO", default=10.0
+)
+# Tokens per request vary less than this (std dev / mean) in a replay loop.
+DETECTOR_LOOP_MAX_VARIATION = env.float("DETECTOR_LOOP_MAX_VARIATION", default=0.05)
+DETECTOR_LOOP_MIN_DAILY_REQUESTS = env.int(
+    "DETECTOR_LOOP_MIN_DAILY_REQUESTS", default=50
+)
+DETECTOR_USAGE_QUANTILE = env.float("DETECTOR_USAGE_QUANTILE", default=0.75)
+DETECTOR_QUALITY_DROP_HIGH = env.float("DETECTOR_QUALITY_DROP_HIGH", default=0.10)
+DETECTOR_BATCH_SIZE = env.int("DETECTOR_BATCH_SIZE", default=500)
+# Batches left pending this long (a killed worker) are resumed by the next run.
+DETECTOR_STALE_MINUTES = env.int("DETECTOR_STALE_MINUTES", default=30)
+# Shared secret for `Authorization: Worker <token>` on the sync endpoint.
+DETECTOR_WORKER_TOKEN = env.str("DETECTOR_WORKER_TOKEN", default="")
+# Vendor data still settling: the last N days of a source are provisional.
+USAGE_PROVISIONAL_DAYS = {"copilot": env.int("COPILOT_PROVISIONAL_DAYS", default=3)}
+
 # Notifications: console e-mail by default, SMTP through EMAIL_URL.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

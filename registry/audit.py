@@ -38,6 +38,7 @@ class AuditContext:
     actor: object  # a User, or None for the system itself
     source: str
     reason: str = ""
+    action: str = ""  # names the change in the audit log; "" means status_changed
 
 
 _current = contextvars.ContextVar("audit_context", default=None)
@@ -53,9 +54,10 @@ def audit_context(*, actor, source, reason=""):
         _current.reset(token)
 
 
-def stamp(instance, *, actor, source, reason=""):
+def stamp(instance, *, actor, source, reason="", action=""):
     """Set the audit context on one instance for its next save or delete."""
-    instance._audit_context = AuditContext(_real_user(actor), Source(source), reason)
+    context = AuditContext(_real_user(actor), Source(source), reason, action)
+    instance._audit_context = context
     return instance
 
 
@@ -214,7 +216,7 @@ class GovernedModel(models.Model):
             if adding or current != previous:
                 append_event(
                     context=context,
-                    action="created" if adding else "status_changed",
+                    action="created" if adding else context.action or "status_changed",
                     obj=self,
                     previous_state=previous,
                     next_state=current,

@@ -39,6 +39,18 @@ def has_role(user, *roles):
     return bool(roles_of(user) & set(roles))
 
 
+def users_with_role(*roles):
+    """Active users holding any of `roles`, e.g. whom to notify on an escalation."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=roles)
+        .distinct()
+        .order_by("username")
+    )
+
+
 def is_governance(user):
     return has_role(user, Role.GOVERNANCE)
 

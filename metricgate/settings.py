@@ -140,6 +140,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name per shared vocabulary, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {
+        "UseEnum": "registry.choices.Use",
+        "PolicyStatusEnum": "registry.choices.PolicyStatus",
+        "RiskTierEnum": "registry.choices.RiskTier",
+        "SourceEnum": "registry.choices.Source",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

@@ -205,7 +205,9 @@ class GovernedModel(models.Model):
     def save(self, *args, **kwargs):
         context = context_for(self)
         adding = self._state.adding
-        previous = None if adding else getattr(self, "_recorded_state", None)
+        previous = None
+        if not adding:
+            previous = getattr(self, "_recorded_state", None) or self._stored_state()
 
         # simple-history reads these two attributes when it writes its row.
         self._history_user = context.actor
@@ -244,8 +246,20 @@ class GovernedModel(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._recorded_state = instance.audit_state()
+        # With a state field deferred, reading it here would query (and recurse);
+        # save() then reads the stored state instead.
+        if set(cls.audit_fields()) <= set(field_names):
+            instance._recorded_state = instance.audit_state()
         return instance
+
+    @classmethod
+    def audit_fields(cls):
+        """The fields audit_state() reads; override together with audit_state()."""
+        return (cls.status_field,)
+
+    def _stored_state(self):
+        stored = type(self)._base_manager.filter(pk=self.pk).first()
+        return stored.audit_state() if stored else None
 
     def audit_state(self):
         """The state an audit event records; override to include more than status."""

@@ -125,6 +125,10 @@ class Metric(GovernedModel):
     def __str__(self):
         return self.key
 
+    @classmethod
+    def audit_fields(cls):
+        return ("policy_status", "allowed_use", "prohibited_use")
+
     def audit_state(self):
         """The whole policy, so an audit row shows uses changing as well as status."""
         allowed = ",".join(self.allowed_use or [])

@@ -265,5 +265,9 @@ class ScorecardExport(GovernedModel):
     def is_valid(self):
         return self.invalidated_at is None
 
+    @classmethod
+    def audit_fields(cls):
+        return ("invalidated_at",)
+
     def audit_state(self):
         return "valid" if self.is_valid else "invalidated"

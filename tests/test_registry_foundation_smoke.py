@@ -13,3 +13,8 @@ def test_factories_write_audited_rows(db):
     ProposalFactory()
     assert AuditEvent.objects.count() >= 10
     assert verify_chain() is None
+
+
+def test_deferred_state_fields_load_without_recursion(db):
+    metric = Metric.objects.only("key").get(key="prompt_count")
+    assert metric.policy_status == "blocked"

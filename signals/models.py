@@ -198,3 +198,81 @@ class GamingSignal(GovernedModel):
     @property
     def is_closed(self):
         return self.status in (self.Status.RESOLVED, self.Status.FALSE_POSITIVE)
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+
+
+class BatchStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Done")
+
+
+class DetectorRun(models.Model):
+    """One detector run over every workflow for a day, split into batches."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    as_of = models.DateField(help_text=_("Last day of the recent window."))
+    status = models.CharField(
+        max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    source = models.CharField(max_length=10)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The thresholds and run-wide figures every batch of this run uses.
+    params = models.JSONField(default=dict)
+    workflow_count = models.PositiveIntegerField(default=0)
+    batch_count = models.PositiveIntegerField(default=0)
+    batches_done = models.PositiveIntegerField(default=0)
+    findings = models.PositiveIntegerField(default=0)
+    signals_created = models.PositiveIntegerField(default=0)
+    found_by_type = models.JSONField(default=dict)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [choice_check("status", RunStatus, "detector_run_status_valid")]
+
+    def __str__(self):
+        return f"detector run {self.as_of} {self.status}"
+
+
+class DetectorBatch(models.Model):
+    """A contiguous range of workflows (by id) that one worker evaluates."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    run = models.ForeignKey(
+        DetectorRun, on_delete=models.CASCADE, related_name="batches"
+    )
+    index = models.PositiveIntegerField()
+    first_workflow_id = models.UUIDField()
+    last_workflow_id = models.UUIDField()
+    workflow_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING
+    )
+    findings = models.PositiveIntegerField(default=0)
+    signals_created = models.PositiveIntegerField(default=0)
+    query_count = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "index"], name="detector_batch_one_per_index"
+            ),
+            choice_check("status", BatchStatus, "detector_batch_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "run"])]
+
+    def __str__(self):
+        return f"batch {self.index} of {self.run_id}"

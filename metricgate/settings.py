@@ -146,6 +146,9 @@ SPECTACULAR_SETTINGS = {
         "PolicyStatusEnum": "registry.choices.PolicyStatus",
         "RiskTierEnum": "registry.choices.RiskTier",
         "SourceEnum": "registry.choices.Source",
+        "ExceptionStatusEnum": "registry.models.ExceptionStatus",
+        "ProposalStatusEnum": "reviews.models.ProposalStatus",
+        "ScorecardStatusEnum": "reviews.models.ScorecardStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -1,0 +1,1 @@
+"""The JSON API's endpoints, one module per concern."""

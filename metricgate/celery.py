@@ -24,4 +24,17 @@ app.conf.beat_schedule = {
         "task": "signals.expire_lapsed_exceptions",
         "schedule": crontab(minute=5),
     },
+    # Pilot rollout: idempotent, so a missed or doubled run does no harm.
+    "pilot-escalate-overdue-hourly": {
+        "task": "pilot.escalate_overdue_requests",
+        "schedule": crontab(minute=20),
+    },
+    "pilot-due-reminders-daily": {
+        "task": "pilot.send_due_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "pilot-expiring-exceptions-daily": {
+        "task": "pilot.warn_expiring_exceptions",
+        "schedule": crontab(hour=8, minute=10),
+    },
 }

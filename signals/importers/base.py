@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from json import scanner
 from json.decoder import JSONObject
+from pathlib import Path
 
 # The identifier kinds a mapping file may name, in the order they are tried.
 REF_KINDS = ("api_key", "project", "workspace", "user", "team", "workflow")
@@ -84,7 +85,7 @@ def describe_refs(refs):
 
 def load_mapping(path):
     """Read a JSON mapping ({"projects": {...}, ..., "default": key}) or a CSV one."""
-    text = open(path, encoding="utf-8").read()
+    text = Path(path).read_text(encoding="utf-8")
     if str(path).lower().endswith(".csv"):
         return _csv_mapping(text, path)
     try:
@@ -143,7 +144,7 @@ class _LineDecoder(json.JSONDecoder):
 
 def load_json(path):
     """Parse a JSON file; each object knows the line it starts on."""
-    text = open(path, encoding="utf-8").read()
+    text = Path(path).read_text(encoding="utf-8")
     try:
         return _LineDecoder(text).decode(text)
     except json.JSONDecodeError as error:

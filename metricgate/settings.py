@@ -149,6 +149,8 @@ SPECTACULAR_SETTINGS = {
         "ExceptionStatusEnum": "registry.models.ExceptionStatus",
         "ProposalStatusEnum": "reviews.models.ProposalStatus",
         "ScorecardStatusEnum": "reviews.models.ScorecardStatus",
+        "SignalStatusEnum": "signals.models.SignalStatus",
+        "DetectorRunStatusEnum": "signals.models.RunStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -183,6 +183,11 @@ def record_diagnostics(*, actor, source, usage_source, rows, fields=FIGURES):
     if unknown:
         raise InvalidInput(f"Unknown figures: {', '.join(sorted(unknown))}.")
     today = timezone.localdate()
+    slots = [(row.workflow.pk, row.day) for row in rows]
+    if len(set(slots)) != len(slots):
+        raise InvalidInput(
+            "Each workflow and day may appear once per import.", code="duplicate_day"
+        )
     for workflow in {row.workflow for row in rows}:
         _check_ingest(actor, workflow)
     for row in rows:

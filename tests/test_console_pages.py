@@ -29,7 +29,7 @@ def _web_events(object_id):
     return AuditEvent.objects.filter(object_id=str(object_id), source="web")
 
 
-# --- Proposals and reviews ---------------------------------------------------------
+# --- Proposals and reviews ---
 
 
 def _proposal_post(workflow, **overrides):
@@ -155,7 +155,7 @@ def test_approval_below_threshold_is_refused_with_the_service_message(
     assert not GateReview.objects.filter(proposal=proposal).exists()
 
 
-# --- Workflow scorecard ---------------------------------------------------------------
+# --- Workflow scorecard ---
 
 
 def test_diagnostics_sit_only_in_the_cost_context_panel(client, finance, workflow):
@@ -241,7 +241,7 @@ def test_snapshot_with_periods_out_of_order_is_a_form_error(
     assert not OutcomeSnapshot.objects.exists()
 
 
-# --- Performance scorecards ----------------------------------------------------------
+# --- Performance scorecards ---
 
 
 def test_hr_selector_offers_only_what_the_gate_allows(client, hr):
@@ -328,7 +328,7 @@ def test_invalidated_export_cannot_be_downloaded(client, hr):
     assert response.status_code == 403
 
 
-# --- Registry and rollback -------------------------------------------------------
+# --- Registry and rollback ---
 
 
 def test_registry_use_filter_lists_what_the_gate_allows(client, governance):
@@ -412,7 +412,7 @@ def test_rollback_without_reason_changes_nothing(client, governance):
     assert metric.allowed_use == ["workflow_scorecard"]
 
 
-# --- Exceptions ----------------------------------------------------------------------
+# --- Exceptions ---
 
 
 def test_exception_request_without_expiry_is_a_form_error(client, finance):
@@ -471,7 +471,7 @@ def test_exception_list_shows_time_left(client, governance):
     assert "10 days left" in html
 
 
-# --- Gaming signals ----------------------------------------------------------------------
+# --- Gaming signals ---
 
 
 def test_signal_detail_shows_the_triggering_figures(client, governance, workflow):
@@ -526,7 +526,7 @@ def test_signal_list_filters_by_severity(client, governance, workflow):
     assert [s.severity for s in response.context["page"]] == ["high"]
 
 
-# --- Audit, costs, language ------------------------------------------------------------
+# --- Audit, costs, language ---
 
 
 def test_audit_log_filters_by_actor_and_source(client, governance):

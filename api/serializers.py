@@ -163,7 +163,7 @@ class ProposalFieldsSerializer(serializers.Serializer):
     name = text(200)
     formula = optional_text()
     data_source = optional_text(200)
-    proposed_uses = uses(default=list)
+    proposed_uses = uses(allow_empty=False)
     baseline = optional_text()
     owner = optional_text(200)
     quality_rubric = optional_text()

@@ -7,9 +7,11 @@ import json
 from registry import services
 from registry.models import Metric, MetricException
 from reviews.models import PerformanceScorecard
+from signals.models import GamingSignal
 
 from .factories import OutcomeSnapshotFactory, TokenCostDiagnosticFactory
 from .factories_api import client_for, in_days
+from .factories_signals import AS_OF, recent_snapshot, usage_history
 
 EVIDENCE = ["evidence_url", "baseline", "owner", "formula", "quality_rubric"]
 AUDIT_FIELDS = [
@@ -90,6 +92,21 @@ def test_acceptance_3_approved_outcome_metric_requires_evidence(team_owner, work
     assert response.status_code == 201
     assert response.json()["status"] == "needs_revision"
     assert response.json()["missing_fields"] == EVIDENCE
+
+
+def test_acceptance_4_gaming_signal_triggers_review(governance, workflow):
+    usage_history(workflow, baseline={"cost": "10"}, recent={"cost": "25"})
+    recent_snapshot(workflow)
+
+    response = client_for(governance).post(
+        "/metric-gate/gaming-signals/sync", {"date": AS_OF.isoformat()}, format="json"
+    )
+
+    assert response.status_code == 200
+    signal = GamingSignal.objects.get(
+        workflow=workflow, signal_type="cost_spike_no_outcome"
+    )
+    assert signal.severity in ("medium", "high")
 
 
 def test_acceptance_5_exception_is_time_boxed(hr):

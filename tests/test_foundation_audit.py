@@ -23,6 +23,11 @@ from .factories import GamingSignalFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def last_event_for(obj):
     return AuditEvent.objects.filter(object_id=str(obj.pk)).order_by("-pk").first()
 

@@ -417,7 +417,8 @@ def start_run(*, as_of=None, actor=None, source):
         len(resumed),
     )
     actor_id = actor.pk if actor else None
-    _dispatch([(pk, source, actor_id) for pk in batch_ids] + resumed)
+    # Stranded batches first: they belong to the older run and its window.
+    _dispatch(resumed + [(pk, source, actor_id) for pk in batch_ids])
     run.refresh_from_db()
     return run
 

@@ -438,7 +438,9 @@ def notify_high_signal(signal):
             key=f"high_signal:{signal.pk}",
             owner=workflow.owner,
             due_date=due,
-            link=link_to("signals", fallback="/metric-gate/gaming-signals"),
+            link=link_to(
+                "signal_detail", signal.pk, fallback="/metric-gate/gaming-signals"
+            ),
             recipients=_unique([*governance_owners(), workflow.owner]),
             context={
                 "workflow_key": workflow.key,

@@ -29,7 +29,9 @@ def _create(actor, workflows, **overrides):
     return services.create_requests(**{**arguments, **overrides})
 
 
-def test_governance_creates_one_request_per_workflow(governance, workflow, other_workflow):
+def test_governance_creates_one_request_per_workflow(
+    governance, workflow, other_workflow
+):
     created = _create(governance, [workflow, other_workflow.key])
 
     assert {r.workflow.key for r in created} == {workflow.key, other_workflow.key}
@@ -103,11 +105,17 @@ def test_owner_partial_answer_keeps_the_request_open(team_owner, workflow):
     )
 
     assert answered.status == "open"
-    assert answered.missing_items() == ["outcome_metric", "quality_rubric", "data_source"]
+    assert answered.missing_items() == [
+        "outcome_metric",
+        "quality_rubric",
+        "data_source",
+    ]
 
 
 def test_owner_answering_every_item_marks_the_request_answered(team_owner, workflow):
-    request = EvidenceRequestFactory(workflow=workflow, items=["baseline", "data_source"])
+    request = EvidenceRequestFactory(
+        workflow=workflow, items=["baseline", "data_source"]
+    )
 
     answered = services.answer_request(
         actor=team_owner,

@@ -44,14 +44,15 @@ def parse_moment(raw, name, *, end_of_day=False):
     if raw in (None, ""):
         return None
     try:
-        moment = dateparse.parse_datetime(raw)
-        if moment is None:
-            day = dateparse.parse_date(raw)
-            if day is None:
-                raise ValueError(raw)
+        day = dateparse.parse_date(raw)
+        if day is not None:
             if end_of_day:
                 day += datetime.timedelta(days=1)
             moment = datetime.datetime.combine(day, datetime.time())
+        else:
+            moment = dateparse.parse_datetime(raw)
+        if moment is None:
+            raise ValueError(raw)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC)

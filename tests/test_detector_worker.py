@@ -56,6 +56,10 @@ def worker(redis_url, tmp_path):
         stderr=subprocess.STDOUT,
     )
     process.log = tmp_path / "worker.log"
+    # --purge empties the queue at start-up: send nothing before it is ready.
+    if not wait_for(lambda: "ready." in process.log.read_text()):
+        process.kill()
+        pytest.fail(f"worker did not start:\n{process.log.read_text()[-3000:]}")
     yield process
     process.terminate()
     try:

@@ -22,6 +22,14 @@ def apply_error(form, error):
         form.add_error(None, f"{error.detail} ({error.code})")
 
 
+class ConsoleForm(forms.Form):
+    """Labels without a trailing colon: they sit above their fields."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def _blank_choice(choices, label):
     return [("", label), *choices]
 
@@ -43,7 +51,7 @@ class DateTimeInput(forms.DateTimeInput):
 # --- Filters ---------------------------------------------------------------------
 
 
-class RegistryFilterForm(forms.Form):
+class RegistryFilterForm(ConsoleForm):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -58,7 +66,7 @@ class RegistryFilterForm(forms.Form):
     q = forms.CharField(label=_("Key or name contains"), required=False)
 
 
-class SignalFilterForm(forms.Form):
+class SignalFilterForm(ConsoleForm):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -77,7 +85,7 @@ class SignalFilterForm(forms.Form):
     workflow = forms.CharField(label=_("Workflow key"), required=False)
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(ConsoleForm):
     object = forms.CharField(
         label=_("Object"),
         required=False,
@@ -96,7 +104,7 @@ class AuditFilterForm(forms.Form):
 # --- Proposals and reviews -----------------------------------------------------
 
 
-class ProposalForm(forms.Form):
+class ProposalForm(ConsoleForm):
     workflow = forms.ChoiceField(label=_("Workflow"))
     metric_key = forms.SlugField(label=_("Metric key"), max_length=80)
     name = forms.CharField(label=_("Name"), max_length=200)
@@ -130,7 +138,7 @@ class ProposalForm(forms.Form):
             del self.fields["metric_key"]
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(ConsoleForm):
     """A governance decision: three scores and a reason, all required."""
 
     decision = forms.ChoiceField(
@@ -173,7 +181,7 @@ class ReviewForm(forms.Form):
 # --- Outcomes ------------------------------------------------------------------
 
 
-class OutcomeSnapshotForm(forms.Form):
+class OutcomeSnapshotForm(ConsoleForm):
     baseline_start = forms.DateField(label=_("Baseline start"), widget=DateInput())
     baseline_end = forms.DateField(label=_("Baseline end"), widget=DateInput())
     measurement_start = forms.DateField(
@@ -238,7 +246,7 @@ class OutcomeSnapshotForm(forms.Form):
 # --- Performance scorecards -------------------------------------------------
 
 
-class PerformanceScorecardForm(forms.Form):
+class PerformanceScorecardForm(ConsoleForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     subject = forms.CharField(
         label=_("Reviewed role or person"), max_length=200, required=False
@@ -254,7 +262,7 @@ class PerformanceScorecardForm(forms.Form):
         return data
 
 
-class AddScorecardMetricForm(forms.Form):
+class AddScorecardMetricForm(ConsoleForm):
     """The HR selector; the choices are what the gate allows for reviews.
 
     The field accepts any key on purpose: a forged post of a metric that is not
@@ -269,22 +277,22 @@ class AddScorecardMetricForm(forms.Form):
         self.fields["metric_key"].widget.choices = choices
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(ConsoleForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
 
 
-class OptionalReasonForm(forms.Form):
+class OptionalReasonForm(ConsoleForm):
     reason = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
 
 
-class ExportForm(forms.Form):
+class ExportForm(ConsoleForm):
     fmt = forms.ChoiceField(label=_("Format"), choices=ExportFormat.choices)
 
 
 # --- Exceptions and signals ------------------------------------------------
 
 
-class ExceptionRequestForm(forms.Form):
+class ExceptionRequestForm(ConsoleForm):
     metric_key = forms.ChoiceField(label=_("Metric"))
     requested_use = forms.ChoiceField(label=_("Requested use"))
     risk_tier = forms.ChoiceField(label=_("Risk tier"), choices=RiskTier.choices)
@@ -309,6 +317,6 @@ class ExceptionRequestForm(forms.Form):
         ]
 
 
-class TriageForm(forms.Form):
+class TriageForm(ConsoleForm):
     status = forms.ChoiceField(label=_("New status"), choices=SignalStatus.choices)
     note = forms.CharField(label=_("Triage note"), widget=forms.Textarea)

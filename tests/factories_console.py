@@ -6,6 +6,7 @@ from decimal import Decimal
 from registry.choices import Role
 from registry.models import Metric
 from registry.services import set_metric_policy
+from reviews.services import add_scorecard_metric, approve_performance_scorecard
 
 from .factories import (
     GamingSignalFactory,
@@ -46,14 +47,14 @@ def daily_costs(workflow, days=14, start=datetime.date(2026, 11, 1), cost="10.00
 
 
 def outcome_snapshot(workflow, **overrides):
-    return OutcomeSnapshotFactory(
-        workflow=workflow,
-        baseline_start=datetime.date(2026, 10, 1),
-        baseline_end=datetime.date(2026, 10, 31),
-        measurement_start=datetime.date(2026, 11, 1),
-        measurement_end=datetime.date(2026, 11, 14),
-        **overrides,
-    )
+    """A snapshot measured in the first half of November 2026 unless told otherwise."""
+    periods = {
+        "baseline_start": datetime.date(2026, 10, 1),
+        "baseline_end": datetime.date(2026, 10, 31),
+        "measurement_start": datetime.date(2026, 11, 1),
+        "measurement_end": datetime.date(2026, 11, 14),
+    }
+    return OutcomeSnapshotFactory(workflow=workflow, **{**periods, **overrides})
 
 
 def console_world(*, governance, hr, workflow, other_workflow):
@@ -71,3 +72,14 @@ def console_world(*, governance, hr, workflow, other_workflow):
         "signal_own": GamingSignalFactory(workflow=workflow),
         "signal_other": GamingSignalFactory(workflow=other_workflow),
     }
+
+
+def approved_scorecard(hr, governance, metric_key="task_completion_rate"):
+    """A performance scorecard with one metric, approved by governance."""
+    scorecard = PerformanceScorecardFactory(created_by=hr)
+    add_scorecard_metric(
+        actor=hr, source="cli", scorecard=scorecard, metric_key=metric_key
+    )
+    return approve_performance_scorecard(
+        actor=governance, source="cli", scorecard=scorecard, reason="test approval"
+    )

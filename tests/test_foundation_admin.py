@@ -225,3 +225,33 @@ def test_admin_adds_allowed_metric_to_scorecard_as_the_superuser(admin_client):
     entry = ScorecardMetric.objects.get(scorecard=scorecard)
     assert entry.added_by == admin_client.superuser
     assert entry.history.first().source == "admin"
+
+
+def test_admin_metric_form_runs_the_model_rules(admin_client):
+    metric = Metric.objects.get(key="prompt_count")
+    url = reverse("admin:registry_metric_change", args=[metric.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(allowed_use=["performance_review"], audit_reason="try it")
+
+    response = admin_client.post(url, data)
+
+    assert "allowed_use" in response.context["adminform"].form.errors
+    assert Metric.objects.get(pk=metric.pk).allowed_use == ["cost_diagnostic"]
+
+
+def test_admin_workflow_change_is_recorded_with_source_admin(admin_client):
+    workflow = WorkflowFactory()
+    url = reverse("admin:registry_workflow_change", args=[workflow.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(team="Customer Care")
+
+    admin_client.post(url, data)
+
+    row = workflow.history.first()
+    assert (row.team, row.source, row.history_user) == (
+        "Customer Care",
+        "admin",
+        admin_client.superuser,
+    )

@@ -60,6 +60,9 @@ class RiskTier(models.TextChoices):
 
 def choice_check(field, choices, name):
     """A check constraint keeping `field` within `choices` in the database."""
+    allowed = ", ".join(choices.values)
     return models.CheckConstraint(
-        condition=models.Q(**{f"{field}__in": choices.values}), name=name
+        condition=models.Q(**{f"{field}__in": choices.values}),
+        name=name,
+        violation_error_message=f"{field} must be one of: {allowed}.",
     )

@@ -212,15 +212,23 @@ class MetricException(GovernedModel):
             choice_check("risk_tier", RiskTier, "exception_risk_tier_valid"),
             choice_check("status", ExceptionStatus, "exception_status_valid"),
             models.CheckConstraint(
-                condition=~Q(audit_note=""), name="exception_audit_note_required"
+                condition=~Q(audit_note=""),
+                name="exception_audit_note_required",
+                violation_error_message="An exception needs an audit note.",
             ),
             models.CheckConstraint(
                 condition=Q(expires_at__gt=F("created_at")),
                 name="exception_expires_after_creation",
+                violation_error_message=(
+                    "An exception must expire after it was requested."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(status="approved") | Q(approved_by__isnull=False),
                 name="exception_approved_has_approver",
+                violation_error_message=(
+                    "An approved exception must name who approved it."
+                ),
             ),
         ]
 
@@ -237,10 +245,10 @@ class MetricException(GovernedModel):
                 {"expires_at": _("The expiry must be in the future.")}
             )
         if self.expires_at > start + timezone.timedelta(days=max_days):
-            raise ValidationError(
-                {"expires_at": _("An exception lasts %(days)s days at most.")},
-                params={"days": max_days},
-            )
+            message = _("An exception lasts %(days)s days at most.") % {
+                "days": max_days
+            }
+            raise ValidationError({"expires_at": message})
 
     def is_active(self, at=None):
         at = at or timezone.now()

@@ -84,6 +84,9 @@ class MetricProposal(GovernedModel):
             models.CheckConstraint(
                 condition=~Q(status="approved") | Q(missing_fields=[]),
                 name="proposal_approved_has_evidence",
+                violation_error_message=(
+                    "A proposal cannot be approved while evidence is missing."
+                ),
             ),
         ]
 
@@ -129,13 +132,16 @@ class GateReview(GovernedModel):
         constraints = [
             choice_check("decision", Decision, "review_decision_valid"),
             models.CheckConstraint(
-                condition=~Q(decision_reason=""), name="review_reason_required"
+                condition=~Q(decision_reason=""),
+                name="review_reason_required",
+                violation_error_message="A review decision needs a reason.",
             ),
             models.CheckConstraint(
                 condition=Q(outcome_linkage_score__lte=100)
                 & Q(gaming_risk_score__lte=100)
                 & Q(data_quality_score__lte=100),
                 name="review_scores_at_most_100",
+                violation_error_message="Review scores run from 0 to 100.",
             ),
             # Two reviewers racing on one revision: the database keeps one.
             models.UniqueConstraint(
@@ -188,11 +194,17 @@ class PerformanceScorecard(GovernedModel):
             models.CheckConstraint(
                 condition=Q(period_start__lte=F("period_end")),
                 name="scorecard_period_ordered",
+                violation_error_message=(
+                    "The scorecard period must not end before it starts."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(status="draft")
                 | Q(approved_by__isnull=False, approved_at__isnull=False),
                 name="scorecard_approved_has_approver",
+                violation_error_message=(
+                    "An approved scorecard must name who approved it and when."
+                ),
             ),
         ]
 
@@ -255,6 +267,10 @@ class ScorecardExport(GovernedModel):
                 condition=Q(invalidated_at__isnull=True, invalidation_reason="")
                 | (Q(invalidated_at__isnull=False) & ~Q(invalidation_reason="")),
                 name="export_invalidation_has_reason",
+                violation_error_message=(
+                    "An invalidated export needs the time and the reason; a valid"
+                    " one has neither."
+                ),
             ),
         ]
 

@@ -55,19 +55,29 @@ class OutcomeSnapshot(models.Model):
             models.CheckConstraint(
                 condition=Q(baseline_start__lte=F("baseline_end")),
                 name="snapshot_baseline_ordered",
+                violation_error_message=(
+                    "The baseline period must not end before it starts."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(measurement_start__lte=F("measurement_end")),
                 name="snapshot_measurement_ordered",
+                violation_error_message=(
+                    "The measurement period must not end before it starts."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(baseline_end__lte=F("measurement_start")),
                 name="snapshot_baseline_before_measurement",
+                violation_error_message=(
+                    "The baseline period must end before the measurement period starts."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(validated_time_saved_minutes__isnull=True)
                 | Q(validated_time_saved_minutes__gte=0),
                 name="snapshot_time_saved_not_negative",
+                violation_error_message="Validated time saved cannot be negative.",
             ),
             models.UniqueConstraint(
                 fields=["workflow", "measurement_start", "measurement_end"],
@@ -132,7 +142,11 @@ class TokenCostDiagnostic(models.Model):
         indexes = [models.Index(fields=["day", "workflow"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(diagnostic_only=True), name="diagnostic_is_diagnostic_only"
+                condition=Q(diagnostic_only=True),
+                name="diagnostic_is_diagnostic_only",
+                violation_error_message=(
+                    "Token cost diagnostics are always diagnostic only."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["workflow", "day", "source"],
@@ -144,6 +158,7 @@ class TokenCostDiagnostic(models.Model):
                 & Q(cost_usd__gte=0)
                 & Q(request_count__gte=0),
                 name="diagnostic_figures_not_negative",
+                violation_error_message="Tokens, cost and requests cannot be negative.",
             ),
             choice_check("source", UsageSource, "diagnostic_source_valid"),
         ]
@@ -185,6 +200,9 @@ class GamingSignal(GovernedModel):
             models.CheckConstraint(
                 condition=Q(window_start__lte=F("window_end")),
                 name="signal_window_ordered",
+                violation_error_message=(
+                    "The signal window must not end before it starts."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["workflow", "signal_type", "window_start", "window_end"],

@@ -22,13 +22,6 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-# The model check constraints carry no violation_error_message yet, so
-# full_clean() says only "Constraint “name” is violated."
-# TODO: drop this marker once the lead adds the messages (see the issue 2 report).
-AWAITING_CONSTRAINT_MESSAGES = pytest.mark.xfail(
-    strict=True, reason="model constraints need violation_error_message"
-)
-
 
 def messages_of(instance, **kwargs):
     """The message dict full_clean() raises, or {} when the instance is valid."""
@@ -104,9 +97,6 @@ def test_exception_expiry_past_is_refused():
     assert messages_of(exception)["expires_at"] == ["The expiry must be in the future."]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="MetricException.clean drops params in a dict error"
-)
 def test_exception_expiry_beyond_90_days_is_refused():
     exception = MetricExceptionFactory.build(
         requested_by=UserFactory(),
@@ -129,7 +119,6 @@ def test_exception_needs_an_expiry():
     assert messages_of(exception)["expires_at"] == ["This field cannot be null."]
 
 
-@AWAITING_CONSTRAINT_MESSAGES
 def test_approved_exception_needs_an_approver():
     exception = MetricExceptionFactory.build(
         requested_by=UserFactory(), status="approved"
@@ -154,7 +143,6 @@ def test_proposal_evidence_url_must_be_a_url():
     assert messages_of(proposal)["evidence_url"] == ["Enter a valid URL."]
 
 
-@AWAITING_CONSTRAINT_MESSAGES
 def test_approved_proposal_cannot_miss_evidence():
     proposal = ProposalFactory.build(
         workflow=WorkflowFactory(), status="approved", missing_fields=["baseline"]
@@ -196,7 +184,6 @@ def test_second_review_of_one_revision_is_refused():
 # --- Scorecards and exports ---------------------------------------------------
 
 
-@AWAITING_CONSTRAINT_MESSAGES
 def test_scorecard_period_out_of_order_is_refused():
     scorecard = PerformanceScorecardFactory.build(
         created_by=UserFactory(),
@@ -206,7 +193,6 @@ def test_scorecard_period_out_of_order_is_refused():
     assert "period" in constraint_message(scorecard)
 
 
-@AWAITING_CONSTRAINT_MESSAGES
 def test_approved_scorecard_needs_an_approver():
     scorecard = PerformanceScorecardFactory.build(
         created_by=UserFactory(), status="approved"
@@ -214,7 +200,6 @@ def test_approved_scorecard_needs_an_approver():
     assert "approv" in constraint_message(scorecard)
 
 
-@AWAITING_CONSTRAINT_MESSAGES
 def test_invalidated_export_needs_a_reason():
     export = ScorecardExportFactory(metric_keys=["task_completion_rate"])
     export.invalidated_at = timezone.now()
@@ -224,7 +209,6 @@ def test_invalidated_export_needs_a_reason():
 # --- Outcomes, diagnostics and signals ----------------------------------------
 
 
-@AWAITING_CONSTRAINT_MESSAGES
 def test_snapshot_measurement_period_out_of_order_is_refused():
     snapshot = OutcomeSnapshotFactory.build(
         workflow=WorkflowFactory(), measurement_start=datetime.date(2026, 3, 1)
@@ -232,7 +216,6 @@ def test_snapshot_measurement_period_out_of_order_is_refused():
     assert "measurement" in constraint_message(snapshot)
 
 
-@AWAITING_CONSTRAINT_MESSAGES
 def test_snapshot_baseline_overlapping_measurement_is_refused():
     snapshot = OutcomeSnapshotFactory.build(
         workflow=WorkflowFactory(), baseline_end=datetime.date(2026, 2, 15)
@@ -240,7 +223,6 @@ def test_snapshot_baseline_overlapping_measurement_is_refused():
     assert "baseline" in constraint_message(snapshot)
 
 
-@AWAITING_CONSTRAINT_MESSAGES
 def test_snapshot_negative_time_saved_is_refused():
     snapshot = OutcomeSnapshotFactory.build(
         workflow=WorkflowFactory(), validated_time_saved_minutes=-1
@@ -248,7 +230,6 @@ def test_snapshot_negative_time_saved_is_refused():
     assert "negative" in constraint_message(snapshot)
 
 
-@AWAITING_CONSTRAINT_MESSAGES
 def test_diagnostic_negative_cost_is_refused():
     diagnostic = TokenCostDiagnosticFactory.build(
         workflow=WorkflowFactory(), cost_usd=-1
@@ -271,7 +252,6 @@ def test_second_diagnostic_for_a_day_and_source_is_refused():
     assert "already exists" in messages_of(again)["__all__"][0]
 
 
-@AWAITING_CONSTRAINT_MESSAGES
 def test_signal_window_out_of_order_is_refused():
     signal = GamingSignalFactory.build(
         workflow=WorkflowFactory(), window_start=datetime.date(2026, 3, 1)

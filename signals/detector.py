@@ -20,7 +20,18 @@ from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Count, F, FloatField, Max, Min, Q, StdDev, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    FloatField,
+    Max,
+    Min,
+    Q,
+    StdDev,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -112,19 +123,40 @@ def usage_threshold(params):
         .annotate(tokens=Sum(_tokens()))
         .order_by()
     )
-    count = per_workflow.count()
-    if not count:
+    # One query: the totals in descending order, cut at the quantile's rank.
+    ranked = list(per_workflow.order_by("-tokens").values_list("tokens", flat=True))
+    if not ranked:
         return None
-    rank = max(1, math.ceil(count * (1 - params["usage_quantile"])))
-    ranked = per_workflow.order_by("-tokens", "workflow_id")
-    return int(ranked.values_list("tokens", flat=True)[rank - 1])
+    rank = max(1, math.ceil(len(ranked) * (1 - params["usage_quantile"])))
+    return int(ranked[rank - 1])
+
+
+def _may_trigger(params):
+    """A HAVING clause that keeps only workflows some rule could flag.
+
+    A ratio is at most (recent total / recent days) / (baseline total / full
+    baseline days), since a shorter baseline only raises its daily figure; rows
+    below that bound cannot pass, so the database drops them.
+    """
+    full = (_day(params, "baseline_end") - _day(params, "baseline_start")).days + 1
+
+    def bound(ratio):
+        return Value(Decimal(str(ratio)) * params["recent_days"] / full)
+
+    possible = Q(recent_cost__gt=F("baseline_cost") * bound(params["cost_spike_ratio"]))
+    possible |= Q(
+        recent_requests__gt=F("baseline_requests") * bound(params["loop_request_ratio"])
+    )
+    if params["usage_threshold"] is not None:
+        possible |= Q(recent_tokens__gte=params["usage_threshold"])
+    return possible
 
 
 # --- The two set-based queries of a batch ------------------------------------
 
 
 def usage_rows(params, first, last):
-    """One row per workflow in [first, last]: its usage in both windows."""
+    """Per workflow in [first, last] that a rule could flag: usage in both windows."""
     recent = Q(day__gte=_day(params, "recent_start"))
     baseline = Q(day__lte=_day(params, "baseline_end"))
     with_requests = recent & Q(request_count__gt=0)
@@ -148,6 +180,7 @@ def usage_rows(params, first, last):
             per_request_mean=Avg(per_request, filter=with_requests),
             per_request_sd=StdDev(per_request, filter=with_requests),
         )
+        .filter(_may_trigger(params))
         .order_by()
     )
 

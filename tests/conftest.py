@@ -34,6 +34,12 @@ def _port_open(host, port):
         return False
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 costs most of a user factory's time; tests need no strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def postgres(db):
     """The test needs the default database to be PostgreSQL."""

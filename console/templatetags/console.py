@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -18,10 +19,13 @@ def console_nav(context):
     return {"links": nav_links(request.user, request.path)}
 
 
-@register.inclusion_tag("console/_badge.html")
+@register.simple_tag
 def badge(value, label=None):
-    """A coloured badge for a status; `label` is the human text (choice label)."""
-    return {"value": value, "label": label or value}
+    """A coloured badge for a status; `label` is the human text (choice label).
+
+    A simple tag, not an inclusion tag: list pages draw hundreds of these.
+    """
+    return format_html('<span class="badge badge-{}">{}</span>', value, label or value)
 
 
 @register.simple_tag

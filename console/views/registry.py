@@ -17,13 +17,24 @@ from registry import access, gate, services
 from registry.errors import Conflict, MetricGateError
 from registry.models import MetricException
 
+LIST_FIELDS = (
+    "id",
+    "key",
+    "name",
+    "kind",
+    "policy_status",
+    "allowed_use",
+    "prohibited_use",
+)
+
 
 @console_view()
 def registry_list(request):
     form = RegistryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
 
-    metrics = access.visible_metrics(request.user).select_related("owner")
+    # Only what the list shows and the gate reads: the registry may be large.
+    metrics = access.visible_metrics(request.user).only(*LIST_FIELDS)
     if filters.get("status"):
         metrics = metrics.filter(policy_status=filters["status"])
     if filters.get("q"):

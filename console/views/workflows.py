@@ -26,6 +26,20 @@ def workflow_list(request):
     )
 
 
+# Approved outcome metrics with no figure for the workflow are named up to this
+# many; past it the page gives their number, so a large registry stays readable.
+LIST_WITHOUT_FIGURES = 20
+
+
+def _split_by_figures(outcomes):
+    """Rows with a value for this workflow, and the metrics without one."""
+    if not outcomes:
+        return [], []
+    figures = [row for row in outcomes["metrics"] if row["value"] is not None]
+    without = [row["metric"] for row in outcomes["metrics"] if row["value"] is None]
+    return figures, without
+
+
 @console_view()
 def workflow_scorecard_page(request, ref):
     """Approved outcomes in the main part; token cost apart, as cost context."""
@@ -38,12 +52,16 @@ def workflow_scorecard_page(request, ref):
         history = scorecard["outcomes"]["history"] if scorecard["outcomes"] else []
         chart = cost_outcome_chart(diagnostics["daily"], history)
 
+    figures, without_figures = _split_by_figures(scorecard["outcomes"])
     return render(
         request,
         "console/workflow_scorecard.html",
         {
             "workflow": workflow,
             "scorecard": scorecard,
+            "figures": figures,
+            "without_figures": without_figures,
+            "list_without_figures": len(without_figures) <= LIST_WITHOUT_FIGURES,
             "chart": chart,
             "series": OUTCOME_SERIES,
             "may_ingest": access.can_on_workflow(request.user, "ingest", workflow),

@@ -1,10 +1,16 @@
-"""Django admin for outcome snapshots, token diagnostics and gaming signals."""
+"""Django admin for snapshots, diagnostics, gaming signals and detector runs."""
 
 from django.contrib import admin
 
 from registry.admin import AuditedAdmin
 
-from .models import GamingSignal, OutcomeSnapshot, TokenCostDiagnostic
+from .models import (
+    DetectorBatch,
+    DetectorRun,
+    GamingSignal,
+    OutcomeSnapshot,
+    TokenCostDiagnostic,
+)
 
 
 @admin.register(OutcomeSnapshot)
@@ -61,3 +67,57 @@ class GamingSignalAdmin(AuditedAdmin):
     list_select_related = ["workflow"]
     raw_id_fields = ["workflow"]
     date_hierarchy = "window_end"
+
+
+class DetectorBatchInline(admin.TabularInline):
+    model = DetectorBatch
+    extra = 0
+    can_delete = False
+    fields = [
+        "index",
+        "status",
+        "workflow_count",
+        "findings",
+        "signals_created",
+        "query_count",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(DetectorRun)
+class DetectorRunAdmin(admin.ModelAdmin):
+    # Runs are written by the detector only; the admin shows them for support.
+    list_display = [
+        "as_of",
+        "status",
+        "source",
+        "workflow_count",
+        "batches_done",
+        "batch_count",
+        "signals_created",
+        "started_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "source"]
+    date_hierarchy = "started_at"
+    inlines = [DetectorBatchInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DetectorBatch)
+class DetectorBatchAdmin(admin.ModelAdmin):
+    list_display = ["run", "index", "status", "workflow_count", "signals_created"]
+    list_filter = ["status"]
+    list_select_related = ["run"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,7 @@
 """Builders for detector and ingestion tests: daily usage series, runs, snapshots."""
 
 import datetime
+import uuid
 from decimal import Decimal
 
 from signals.models import TokenCostDiagnostic
@@ -64,3 +65,28 @@ def recent_snapshot(workflow, **deltas):
         measurement_end=AS_OF,
         **figures,
     )
+
+
+def finished_run(**fields):
+    """A finished detector run with one done batch, as the detector leaves it."""
+    from django.utils import timezone
+
+    from signals.models import DetectorBatch, DetectorRun
+
+    run = DetectorRun.objects.create(
+        as_of=AS_OF,
+        source="cli",
+        status="finished",
+        batch_count=1,
+        batches_done=1,
+        finished_at=timezone.now(),
+        **fields,
+    )
+    DetectorBatch.objects.create(
+        run=run,
+        index=0,
+        first_workflow_id=uuid.uuid4(),
+        last_workflow_id=uuid.uuid4(),
+        status="done",
+    )
+    return run

@@ -25,7 +25,8 @@ def run_detector(as_of=None, source="worker", actor_id=None):
     return str(run.pk)
 
 
-@shared_task(name="signals.detect_batch", acks_late=True)
+# A worker process that dies mid-batch hands the message back at once.
+@shared_task(name="signals.detect_batch", acks_late=True, reject_on_worker_lost=True)
 def detect_batch(batch_id, source="worker", actor_id=None):
     """Evaluate one batch of a run; a batch already done is skipped."""
     batch = detector.complete_batch(batch_id, source=source, actor_id=actor_id)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access
-from .audit import GovernedModel, audit_context, stamp
+from .audit import GovernedModel, audit_context
 from .choices import Source, Use
 from .models import (
     AuditChainHead,
@@ -86,8 +86,8 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         reason = form.cleaned_data.get(REASON_FIELD) or DEFAULT_REASON
+        # The block, not a stamp, so inline rows and history rows see it too.
         with audit_context(actor=request.user, source=Source.ADMIN, reason=reason):
-            stamp(obj, actor=request.user, source=Source.ADMIN, reason=reason)
             super().save_model(request, obj, form, change)
         logger.info(
             "admin saved %s %s user=%s", obj._meta.label, obj.pk, request.user.pk
@@ -111,10 +111,10 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def delete_model(self, request, obj):
         reason = _delete_reason(request) or DEFAULT_REASON
+        pk = obj.pk
         with audit_context(actor=request.user, source=Source.ADMIN, reason=reason):
-            stamp(obj, actor=request.user, source=Source.ADMIN, reason=reason)
             obj.delete()
-        logger.info("admin deleted %s user=%s", obj._meta.label, request.user.pk)
+        logger.info("admin deleted %s %s user=%s", obj._meta.label, pk, request.user.pk)
 
     def delete_queryset(self, request, queryset):
         reason = _delete_reason(request) or DEFAULT_REASON

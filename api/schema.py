@@ -36,7 +36,8 @@ class ErrorSerializer(serializers.Serializer):
 
 def error_responses(*statuses):
     """Schema entries for the error statuses an operation may answer with."""
-    wanted = {401, *statuses}
+    # Any query or path value may be refused (NUL bytes, absurd lengths).
+    wanted = {400, 401, *statuses}
     return {
         status: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[status])
         for status in sorted(wanted)

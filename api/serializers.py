@@ -70,7 +70,9 @@ class MetricListQuerySerializer(serializers.Serializer):
 
 
 class MetricSerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     kind = serializers.ChoiceField(MetricKind.choices)
     policy_status = serializers.ChoiceField(PolicyStatus.choices)
     allowed_use = uses()

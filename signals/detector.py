@@ -525,8 +525,9 @@ def _insert(finding, run, actor, source):
         reason=f"Detector run {run.pk} found {finding.signal_type}",
     )
     try:
-        with transaction.atomic():
-            signal.save()
+        # save() runs in its own savepoint, so a refused duplicate rolls back
+        # only this signal (and its audit event), never the batch around it.
+        signal.save()
     except IntegrityError:
         return False
     logger.info(

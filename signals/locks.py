@@ -38,6 +38,8 @@ def redis_lock(name):
         f"metricgate:{name}",
         timeout=LOCK_TIMEOUT_SECONDS,
         blocking_timeout=LOCK_TIMEOUT_SECONDS,
+        # Poll often: a waiting batch should start writing as soon as it may.
+        sleep=0.01,
     )
     if not lock.acquire():
         raise TimeoutError(f"could not take lock {name}")

@@ -419,24 +419,35 @@ class SnapshotSerializer(serializers.Serializer):
 
 
 class OutcomeValueSerializer(serializers.Serializer):
-    metric_key = serializers.CharField(source="metric.key")
-    name = serializers.CharField(source="metric.name")
-    unit = serializers.CharField(source="metric.unit", allow_blank=True)
-    value = serializers.SerializerMethodField()
+    metric_key = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField(allow_blank=True)
+    value = serializers.FloatField(allow_null=True)
 
-    def get_value(self, entry) -> float | None:
-        value = entry["value"]
-        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-            return None
-        return float(value) if isinstance(value, Decimal) else value
+
+def outcome_value(entry):
+    """One metric's latest value; built by hand, as a scorecard may list hundreds."""
+    metric, value = entry["metric"], entry["value"]
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        value = None
+    return {
+        "metric_key": metric.key,
+        "name": metric.name,
+        "unit": metric.unit,
+        "value": float(value) if isinstance(value, Decimal) else value,
+    }
 
 
 class OutcomesSerializer(serializers.Serializer):
     """Approved outcome metrics with the latest measured values."""
 
     latest_snapshot = SnapshotSerializer(allow_null=True)
-    metrics = OutcomeValueSerializer(many=True)
+    metrics = serializers.SerializerMethodField()
     history = SnapshotSerializer(many=True)
+
+    @extend_schema_field(OutcomeValueSerializer(many=True))
+    def get_metrics(self, outcomes):
+        return [outcome_value(entry) for entry in outcomes["metrics"]]
 
 
 class CostTotalsSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -49,6 +49,13 @@ def exception_handler(exc, context):
         return Response(
             {"code": "conflict", "detail": "The change conflicts with existing data."},
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DataError):
+        # A value the database cannot store (too long, out of range) is bad input.
+        logger.info("data error answered as bad input: %s", exc)
+        return Response(
+            {"code": "invalid", "detail": "A value does not fit its field."},
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

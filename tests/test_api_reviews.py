@@ -130,3 +130,32 @@ def test_two_reviewers_deciding_at_once_land_one_decision_and_one_409(
 
     assert sorted(statuses) == [201, 409]
     assert GateReview.objects.filter(proposal=proposal).count() == 1
+
+
+def test_revising_with_the_missing_evidence_puts_it_up_for_review(team_owner, workflow):
+    client = client_for(team_owner)
+    submitted = client.post(
+        "/metric-gate/proposals",
+        {
+            "workflow": workflow.key,
+            "metric_key": "first_reply_time",
+            "name": "First reply time",
+            "proposed_uses": ["workflow_scorecard"],
+        },
+        format="json",
+    ).json()
+
+    response = client.post(
+        f"/metric-gate/proposals/{submitted['id']}/revise",
+        {
+            "evidence_url": "https://example.com/sample",
+            "baseline": "Q1 median",
+            "owner": "support lead",
+            "formula": "median minutes to first reply",
+            "quality_rubric": "QA samples 20 tickets a week",
+        },
+        format="json",
+    )
+
+    assert response.json()["status"] == "pending_review"
+    assert response.json()["revision"] == 2

@@ -124,22 +124,32 @@ def copy_sql(since, until, fmt):
 
 def _copy_stream(since, until, fmt):
     statement, params = copy_sql(since, until, fmt)
-    pending = bytearray(b"[" if fmt == "json" else b"")
-    first = True
+    as_json = fmt == "json"
+    blocks, size = [], 0
+    separator = b"\n"
+    if as_json:
+        yield b"["
     with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+        # COPY hands over one row per block: gather blocks, join them per chunk.
         for block in copy:
-            if fmt == "json":
-                rows = bytes(block).rstrip(b"\n").replace(b"\n", b",\n")
-                pending += (b"\n" if first else b",\n") + rows
-                first = False
-            else:
-                pending += block
-            if len(pending) >= CHUNK_BYTES:
-                yield bytes(pending)
-                pending.clear()
-    if fmt == "json":
-        pending += b"\n]\n"
-    yield bytes(pending)
+            blocks.append(block)
+            size += len(block)
+            if size >= CHUNK_BYTES:
+                yield _chunk(blocks, as_json, separator)
+                blocks, size, separator = [], 0, b",\n"
+    if blocks:
+        yield _chunk(blocks, as_json, separator)
+    if as_json:
+        yield b"\n]\n"
+
+
+def _chunk(blocks, as_json, separator):
+    """Join COPY blocks; for JSON, turn row ends into commas between objects."""
+    data = b"".join(blocks)
+    if not as_json:
+        return data
+    # Each JSON row ends in a newline and holds none inside (JSON escapes them).
+    return separator + data[:-1].replace(b"\n", b",\n")
 
 
 def _rows(since, until):

@@ -39,11 +39,17 @@ LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path):
+@pytest.fixture
+def browser(chromium_path, transactional_db):
+    """A Chromium per test, started after the database is set up.
+
+    Playwright's sync API runs an event loop for as long as it is open; kept
+    out of the database's setup and teardown, the seed rows are restored on
+    the connection the test really uses.
+    """
     from playwright.sync_api import sync_playwright
 
-    # Playwright runs its own event loop; the ORM calls in fixtures are sync.
+    # The ORM calls made while the loop runs are plain synchronous ones.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

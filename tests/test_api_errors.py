@@ -1,6 +1,7 @@
 """Every error is JSON with a code and a detail; no input reaches a 500."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from .factories_api import client_for, fast_passwords  # noqa: F401
 
@@ -17,6 +18,15 @@ def test_anonymous_call_is_a_401_asking_for_a_token(db):
 
 def test_unknown_path_under_the_api_is_a_json_404(governance):
     response = client_for(governance).get("/metric-gate/no-such-thing/at/all")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_post_to_an_unknown_path_is_a_json_404_not_a_csrf_page(db):
+    client = APIClient(enforce_csrf_checks=True)
+
+    response = client.post("/metric-gate/nothing-here", {}, format="json")
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"

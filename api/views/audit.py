@@ -42,6 +42,8 @@ class AuditEventsView(GateAPIView):
         since, until = parse_window(params.get("since"), params.get("until"))
 
         fmt = params["format"]
+        # TODO: under ASGI Django reads a sync iterator whole before sending it;
+        # serve the export through WSGI (gunicorn) until it gets an async one.
         response = StreamingHttpResponse(
             stream_events(since=since, until=until, fmt=fmt),
             content_type=CONTENT_TYPES[fmt],

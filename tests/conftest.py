@@ -12,6 +12,7 @@ import socket
 import pytest
 from django.db import connection
 
+from metricgate.celery import app as celery_app
 from registry.choices import Role
 
 from .factories import UserFactory, WorkflowFactory
@@ -32,6 +33,13 @@ def _port_open(host, port):
             return True
     except OSError:
         return False
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_process(monkeypatch):
+    """Tasks run in-process even on the Redis pass; the real-worker tests turn
+    this off themselves, so a worker is exercised on purpose, not by accident."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 @pytest.fixture(autouse=True)

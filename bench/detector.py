@@ -83,7 +83,7 @@ def parse_args(argv):
     parser.add_argument("--days", type=int, default=120)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--workers", default="1,2", help="worker counts; '' skips")
-    parser.add_argument("--repeat", type=int, default=5, help="best of N timings")
+    parser.add_argument("--repeat", type=int, default=7, help="best of N timings")
     parser.add_argument("--database-url", default=DEFAULT_DB)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     parser.add_argument(
@@ -396,7 +396,7 @@ def run_benchmark(
     days=120,
     batch_size=500,
     worker_counts=(1, 2),
-    repeat=5,
+    repeat=7,
     database_url=DEFAULT_DB,
     redis_url=DEFAULT_REDIS,
     reuse_data=False,

@@ -85,3 +85,18 @@ def test_claude_code_unknown_actor_is_a_bad_row(workflows):
         )
 
     assert str(caught.value.bad_rows[0]).endswith(":3: unknown actor 'robot'")
+
+
+def test_malformed_usage_report_names_each_bad_line(workflows):
+    with pytest.raises(ImportRejected) as caught:
+        import_usage(
+            SAMPLES / "anthropic_usage_bad.json",
+            format="anthropic-usage",
+            mapping_path=MAPPING,
+        )
+
+    reported = [str(row) for row in caught.value.bad_rows]
+    assert reported[0].endswith(
+        ":7: uncached_input_tokens must be a whole number ≥ 0, got -3"
+    )
+    assert reported[1].endswith(":11: starting_at is not a date: 'yesterday'")

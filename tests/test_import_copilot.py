@@ -58,3 +58,14 @@ def test_broken_line_and_unknown_user_are_reported(workflows):
     reported = [str(row) for row in caught.value.bad_rows]
     assert ":2: not valid JSON" in reported[0]
     assert reported[1].endswith(":3: no mapping for user octo-dee, user 104")
+
+
+def test_reimporting_the_report_changes_nothing(workflows):
+    figures = ("pk", "day", "tokens_in", "tokens_out", "request_count", "provisional")
+    load()
+    before = list(TokenCostDiagnostic.objects.order_by("day").values_list(*figures))
+
+    load()
+
+    after = list(TokenCostDiagnostic.objects.order_by("day").values_list(*figures))
+    assert after == before

@@ -76,3 +76,16 @@ def test_malformed_usage_file_reports_each_bad_result_by_line(workflows):
     assert reported[0].endswith(":16: input_tokens must be a number, got 'lots'")
     assert reported[1].endswith(":23: no mapping for project proj_unknown")
     assert not TokenCostDiagnostic.objects.exists()
+
+
+def test_malformed_costs_file_names_currency_and_missing_amount(workflows):
+    with pytest.raises(ImportRejected) as caught:
+        import_usage(
+            SAMPLES / "openai_costs_bad.json",
+            format="openai-costs",
+            mapping_path=MAPPING,
+        )
+
+    reported = [str(row) for row in caught.value.bad_rows]
+    assert reported[0].endswith(":9: currency eur is not usd")
+    assert reported[1].endswith(":11: missing amount")

@@ -226,6 +226,8 @@ def _has_baseline(row, params):
 
 
 def _improved(outcome):
+    # TODO: also read snapshot metric_values (other approved outcome metrics);
+    # needs a JSON aggregate that SQLite and PostgreSQL both run set-based.
     if outcome is None:
         return False
     return any((outcome[f"best_{name}"] or 0) > 0 for name in OUTCOME_FIELDS)

@@ -2,7 +2,6 @@
 
 import datetime
 
-import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -12,12 +11,6 @@ from registry.models import Metric
 from reviews.models import ScorecardMetric
 
 from .factories import MetricFactory, PerformanceScorecardFactory, UserFactory
-
-
-@pytest.fixture
-def fast_passwords(settings):
-    """Hash test passwords cheaply: the real hasher costs a second per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def client_for(user=None):

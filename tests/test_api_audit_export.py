@@ -12,9 +12,7 @@ from registry import services
 from registry.models import AuditEvent, Metric
 
 from .factories import MetricFactory
-from .factories_api import client_for, fast_passwords  # noqa: F401
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
+from .factories_api import client_for
 
 COLUMNS = [
     "id",

@@ -1,11 +1,8 @@
 """Every error is JSON with a code and a detail; no input reaches a 500."""
 
-import pytest
 from rest_framework.test import APIClient
 
-from .factories_api import client_for, fast_passwords  # noqa: F401
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
+from .factories_api import client_for
 
 
 def test_anonymous_call_is_a_401_asking_for_a_token(db):

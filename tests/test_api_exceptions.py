@@ -1,14 +1,10 @@
 """Exceptions over the API: time-boxed requests, decided by governance only."""
 
-import pytest
-
 from registry.models import Metric
 from reviews.models import PerformanceScorecard
 
 from .factories import MetricExceptionFactory
-from .factories_api import client_for, fast_passwords, in_days  # noqa: F401
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
+from .factories_api import client_for, in_days
 
 
 def request_body(**changes):

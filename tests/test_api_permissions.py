@@ -19,13 +19,10 @@ from .factories import (
 )
 from .factories_api import (
     client_for,
-    fast_passwords,  # noqa: F401 (a fixture)
     in_days,
     metric_with_changed_policy,
     scorecard_with,
 )
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 ROLES = ["anonymous", "owner_own", "owner_other", "governance", "finance", "hr"]
 METHODS = {"get", "post", "put", "patch", "delete"}

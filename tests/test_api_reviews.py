@@ -9,9 +9,7 @@ from registry.models import Metric
 from reviews.models import GateReview, MetricProposal
 
 from .factories import ProposalFactory
-from .factories_api import client_for, fast_passwords  # noqa: F401
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
+from .factories_api import client_for
 
 
 def decision(proposal, **changes):

@@ -6,9 +6,7 @@ from registry import services
 from reviews.models import ScorecardExport
 
 from .factories import MetricFactory
-from .factories_api import client_for, fast_passwords, scorecard_with  # noqa: F401
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
+from .factories_api import client_for, scorecard_with
 
 GOOD_USES = ["workflow_scorecard", "executive_report", "performance_review"]
 

@@ -16,7 +16,6 @@ from rest_framework.authtoken.models import Token
 from schemathesis import checks
 
 from .factories import ProposalFactory, WorkflowFactory
-from .factories_api import fast_passwords  # noqa: F401
 
 CHECKS = [
     checks.not_a_server_error,
@@ -47,7 +46,7 @@ def keep_connection():
 
 
 @pytest.fixture
-def governance_token(keep_connection, fast_passwords, governance, team_owner):  # noqa: F811
+def governance_token(keep_connection, governance, team_owner):
     # A little data so that lists and lookups have something to return.
     workflow = WorkflowFactory(key="support-triage", owner=team_owner)
     ProposalFactory(workflow=workflow)

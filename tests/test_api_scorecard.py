@@ -9,9 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from .factories import MetricFactory, OutcomeSnapshotFactory, TokenCostDiagnosticFactory
-from .factories_api import client_for, fast_passwords  # noqa: F401
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
+from .factories_api import client_for
 
 
 @pytest.fixture

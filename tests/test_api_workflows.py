@@ -1,12 +1,8 @@
 """Workflows over the API: lists per role, registration by governance."""
 
-import pytest
-
 from registry.models import Workflow
 
-from .factories_api import client_for, fast_passwords  # noqa: F401
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
+from .factories_api import client_for
 
 
 def register(user, **changes):

@@ -128,7 +128,7 @@ def append_event(*, context, action, obj, previous_state, next_state):
         head.event_count += 1
         head.save()
 
-    logger.info(
+    logger.debug(
         "audit event=%s %s %s %s->%s source=%s actor=%s",
         event.pk,
         event.object_type,

@@ -8,13 +8,15 @@ in `diagnostics` is ever a rank, a score or a bonus input.
 import datetime
 
 from django.conf import settings
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Subquery, Sum
 from django.utils import timezone
 
 from registry import access, gate
 from registry.choices import Use
 from registry.models import Metric, MetricKind
 from signals.models import GamingSignal, OutcomeSnapshot, TokenCostDiagnostic
+
+from .models import MetricProposal, ProposalStatus
 
 DIAGNOSTIC_WINDOW_DAYS = 90
 OUTCOME_HISTORY = 12
@@ -48,13 +50,33 @@ def _outcomes(workflow):
     )
     latest = snapshots[0] if snapshots else None
     metrics = gate.allowed_metrics(
-        Use.WORKFLOW_SCORECARD, metrics=Metric.objects.filter(kind=MetricKind.OUTCOME)
+        Use.WORKFLOW_SCORECARD, metrics=_metrics_of(workflow, snapshots)
     )
     return {
         "latest_snapshot": latest,
         "metrics": [_metric_value(metric, latest) for metric in metrics],
         "history": list(reversed(snapshots)),
     }
+
+
+def _metrics_of(workflow, snapshots):
+    """Outcome metrics that apply to this workflow, not the whole registry.
+
+    Those are the metrics read from a snapshot column (every workflow has
+    them), those with figures in the workflow's snapshots, and those approved
+    through one of its proposals (shown even before a first figure arrives).
+    """
+    keys_with_figures = {
+        key for snapshot in snapshots for key in snapshot.metric_values
+    }
+    proposed_here = MetricProposal.objects.filter(
+        workflow=workflow, status=ProposalStatus.APPROVED
+    ).values("metric_key")
+    return Metric.objects.filter(kind=MetricKind.OUTCOME).filter(
+        ~Q(snapshot_field="")
+        | Q(key__in=keys_with_figures)
+        | Q(key__in=Subquery(proposed_here))
+    )
 
 
 def metric_value(metric, snapshot):
@@ -157,7 +179,11 @@ def _open_signals(workflow):
 
 
 def performance_metric_choices(user):
-    """What the HR selector offers: only metrics the gate allows for reviews."""
-    return gate.allowed_metrics(
-        Use.PERFORMANCE_REVIEW, metrics=access.visible_metrics(user)
-    )
+    """What the HR selector offers: only metrics the gate allows for reviews.
+
+    The gate alone decides, so a blocked metric appears only while governance
+    has an approved, unexpired exception for it.
+    """
+    if not access.can(user, "build_performance_scorecard"):
+        return []
+    return gate.allowed_metrics(Use.PERFORMANCE_REVIEW)

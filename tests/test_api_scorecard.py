@@ -76,8 +76,15 @@ def test_scorecard_queries_do_not_grow_with_metrics(governance, measured):
     client.get(path)
     with CaptureQueriesContext(connection) as few:
         client.get(path)
-    for index in range(30):
-        MetricFactory(key=f"outcome_{index}", kind="outcome")
+    figures = {f"outcome_{index}": index for index in range(30)}
+    for key in figures:
+        MetricFactory(key=key, kind="outcome")
+    OutcomeSnapshotFactory(
+        workflow=measured,
+        measurement_start=datetime.date(2026, 3, 1),
+        measurement_end=datetime.date(2026, 3, 31),
+        metric_values=figures,
+    )
 
     with CaptureQueriesContext(connection) as many:
         response = client.get(path)

@@ -4,6 +4,8 @@ from registry.choices import Role
 from reviews.selectors import performance_metric_choices, workflow_scorecard
 
 from .factories import (
+    MetricExceptionFactory,
+    MetricFactory,
     OutcomeSnapshotFactory,
     TokenCostDiagnosticFactory,
     UserFactory,
@@ -62,7 +64,23 @@ def test_hr_selector_offers_only_what_the_gate_allows(hr):
     }
 
 
-def test_team_owner_role_has_no_selector_beyond_gate(db):
+def test_selector_is_empty_for_roles_that_build_no_scorecards(db):
     owner = UserFactory(role=Role.TEAM_OWNER)
-    keys = {metric.key for metric in performance_metric_choices(owner)}
-    assert "token_consumption" not in keys
+    assert performance_metric_choices(owner) == []
+
+
+def test_selector_offers_blocked_metric_only_under_approved_exception(hr, governance):
+    MetricExceptionFactory(status="approved", approved_by=governance)
+    keys = {metric.key for metric in performance_metric_choices(hr)}
+    assert "token_consumption" in keys
+    assert "prompt_count" not in keys
+
+
+def test_scorecard_lists_only_metrics_that_apply_to_the_workflow(governance, workflow):
+    MetricFactory(key="elsewhere_only", snapshot_field="")
+    MetricFactory(key="here_too", snapshot_field="")
+    OutcomeSnapshotFactory(workflow=workflow, metric_values={"here_too": 3})
+    card = workflow_scorecard(governance, workflow)
+    values = {row["metric"].key: row["value"] for row in card["outcomes"]["metrics"]}
+    assert values["here_too"] == 3
+    assert "elsewhere_only" not in values

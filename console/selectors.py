@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Q, Sum
 
 from registry import access
 from registry.models import AuditEvent, MetricException
-from reviews.models import ProposalStatus
+from reviews.models import PerformanceScorecard, ProposalStatus
 from signals.models import GamingSignal, TokenCostDiagnostic
 
 HOME_LIST_SIZE = 10
@@ -41,6 +41,13 @@ def governance_work(user):
             .filter(severity="high", status__in=OPEN_SIGNAL_STATUSES)
             .select_related("workflow")
             .order_by("-detected_at")[:HOME_LIST_SIZE]
+        ),
+        "scorecards": list(
+            access.visible_performance_scorecards(user)
+            .filter(status=PerformanceScorecard.Status.DRAFT)
+            .annotate(metric_count=Count("entries"))
+            .filter(metric_count__gt=0)
+            .order_by("created_at")[:HOME_LIST_SIZE]
         ),
     }
 

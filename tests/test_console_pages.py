@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from registry.models import AuditEvent, Metric, MetricException
 from reviews.models import GateReview, MetricProposal, ScorecardExport
+from reviews.services import add_scorecard_metric
 from signals.models import GamingSignal, OutcomeSnapshot
 
 from .factories import (
@@ -581,3 +582,14 @@ def test_dates_follow_the_chosen_language(client, governance):
     html = _login(client, governance).get(reverse("exceptions")).content.decode()
 
     assert "年" in html and "月" in html
+
+
+def test_governance_home_lists_scorecards_waiting_for_approval(client, governance, hr):
+    scorecard = PerformanceScorecardFactory(name="Support analyst H1", created_by=hr)
+    add_scorecard_metric(
+        actor=hr, source="cli", scorecard=scorecard, metric_key="task_completion_rate"
+    )
+
+    html = _login(client, governance).get(reverse("home")).content.decode()
+
+    assert "Support analyst H1" in html

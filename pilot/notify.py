@@ -325,11 +325,11 @@ def deliver_webhook(notification_id, *, max_attempts=None, backoff=None):
 
 def enqueue_webhook(notification_id):
     """Deliver in a worker with Celery's retries, or in-process when eager."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        deliver_webhook(notification_id)
-        return
     from .tasks import deliver_webhook_task
 
+    if deliver_webhook_task.app.conf.task_always_eager:
+        deliver_webhook(notification_id)
+        return
     deliver_webhook_task.delay(str(notification_id))
 
 

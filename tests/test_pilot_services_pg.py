@@ -5,7 +5,6 @@ import threading
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import timezone
 
@@ -13,28 +12,22 @@ from metricgate.celery import app as celery_app
 from pilot import notify, services
 from pilot.models import Escalation, Notification
 from registry.choices import Role
-from registry.models import AuditChainHead
 
 from .factories import UserFactory, WorkflowFactory
 from .factories_pilot import EvidenceRequestFactory
 from .pilot_webhook_receiver import serve_receivers
 
-# Decided before any database is set up, so the SQLite pass never flushes one.
+# The skip is decided before any database is set up, so the SQLite pass never
+# flushes one; serialized_rollback restores the migrations' rows for the tests
+# that follow, as the other transactional tests expect.
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
         reason="runs on the PostgreSQL pass (set DATABASE_URL=postgres://...)",
     ),
 ]
-
-
-@pytest.fixture
-def foundation_rows(transactional_db):
-    """Rows the data migrations made, which an earlier flush may have removed."""
-    for role in Role.values:
-        Group.objects.get_or_create(name=role)
-    AuditChainHead.objects.get_or_create(pk=1)
 
 
 @pytest.fixture
@@ -64,7 +57,7 @@ def _in_threads(target, count):
     return errors
 
 
-def test_overlapping_runs_raise_one_escalation_per_stage(foundation_rows, settings):
+def test_overlapping_runs_raise_one_escalation_per_stage(settings):
     settings.PILOT_ESCALATION_DAYS = [1, 3]
     governance = UserFactory(role=Role.GOVERNANCE)
     for n in range(3):
@@ -84,19 +77,23 @@ def test_overlapping_runs_raise_one_escalation_per_stage(foundation_rows, settin
 
 @pytest.mark.redis
 def test_a_real_worker_retries_the_webhook_until_delivered(
-    foundation_rows, redis_url, start_receiver, settings, monkeypatch
+    redis_url, start_receiver, settings, monkeypatch
 ):
     from celery.contrib.testing.worker import start_worker
 
+    # Recorded while no webhook is configured, so only the worker delivers it.
+    notification = notify.notify_request_created(EvidenceRequestFactory())
     receiver = start_receiver(fail_first=2)
-    request = EvidenceRequestFactory()
     with monkeypatch.context() as eager_off:
-        settings.NOTIFY_WEBHOOK_URL = receiver.url
-        notification = notify.notify_request_created(request)
-        settings.CELERY_TASK_ALWAYS_EAGER = False
+        # Reading the configuration first loads it, so undoing restores it.
+        assert celery_app.conf.task_always_eager
         eager_off.setitem(celery_app.conf, "task_always_eager", False)
         eager_off.setitem(celery_app.conf, "broker_url", redis_url)
         eager_off.setitem(celery_app.conf, "result_backend", None)
+
+        # Pools made before (for the eager default) would still aim elsewhere.
+        eager_off.setattr(celery_app, "_pool", None)
+        eager_off.setattr(celery_app.amqp, "_producer_pool", None)
 
         with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=20):
             notify.enqueue_webhook(notification.pk)

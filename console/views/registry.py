@@ -14,8 +14,9 @@ from console.views.common import (
     query_without_page,
 )
 from registry import access, gate, services
+from registry.choices import PolicyStatus
 from registry.errors import Conflict, MetricGateError
-from registry.models import MetricException
+from registry.models import MetricException, MetricKind
 
 LIST_FIELDS = (
     "id",
@@ -51,8 +52,15 @@ def registry_list(request):
             "form": form,
             "page": paginate(request, metrics),
             "query": query_without_page(request),
+            # Labels looked up once, not per row: get_FOO_display() is slow.
+            "status_labels": _labels(PolicyStatus),
+            "kind_labels": _labels(MetricKind),
         },
     )
+
+
+def _labels(choices):
+    return {value: str(label) for value, label in choices.choices}
 
 
 @console_view()

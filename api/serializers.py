@@ -461,6 +461,17 @@ class CostDaySerializer(CostTotalsSerializer):
     day = serializers.DateField()
 
 
+def cost_day(row):
+    """One day of cost context; built by hand, as a scorecard holds 90 of them."""
+    return {
+        "day": row["day"].isoformat(),
+        "tokens_in": row["tokens_in"] or 0,
+        "tokens_out": row["tokens_out"] or 0,
+        "cost_usd": row["cost_usd"] or Decimal(0),
+        "requests": row["requests"] or 0,
+    }
+
+
 class DiagnosticsSerializer(serializers.Serializer):
     """Token cost as cost context: never a rank, a score or a bonus input."""
 
@@ -472,7 +483,11 @@ class DiagnosticsSerializer(serializers.Serializer):
     since = serializers.DateField()
     until = serializers.DateField()
     totals = CostTotalsSerializer()
-    daily = CostDaySerializer(many=True)
+    daily = serializers.SerializerMethodField()
+
+    @extend_schema_field(CostDaySerializer(many=True))
+    def get_daily(self, diagnostics):
+        return [cost_day(row) for row in diagnostics["daily"]]
 
 
 class SignalSummarySerializer(serializers.Serializer):

@@ -97,11 +97,6 @@ def _diagnostics(workflow, today):
     rows = TokenCostDiagnostic.objects.filter(
         workflow=workflow, day__gte=since, day__lte=today
     )
-    contributors = rows.aggregate(most=Max("contributor_count"))["most"] or 0
-    minimum = settings.DIAGNOSTICS_MIN_CONTRIBUTORS
-    if contributors < minimum:
-        return _aggregate_diagnostics(workflow, since, today, minimum)
-
     daily = list(
         rows.values("day")
         .annotate(
@@ -109,9 +104,16 @@ def _diagnostics(workflow, today):
             tokens_out=Sum("tokens_out"),
             cost_usd=Sum("cost_usd"),
             requests=Sum("request_count"),
+            contributors=Max("contributor_count"),
         )
         .order_by("day")
     )
+    # Head counts decide whether figures may be shown; they are never shown.
+    contributors = [row.pop("contributors") for row in daily]
+    minimum = settings.DIAGNOSTICS_MIN_CONTRIBUTORS
+    if max(contributors, default=0) < minimum:
+        return _aggregate_diagnostics(workflow, since, today, minimum)
+
     return {
         "label": COST_CONTEXT_LABEL,
         "context": Use.COST_DIAGNOSTIC.value,

@@ -92,7 +92,7 @@ def metric_missing_fields(metric):
 
 def allowed_metrics(at=None):
     """Metrics the gate allows (now, exceptions included) for any readiness use."""
-    metrics = list(Metric.objects.order_by("key"))
+    metrics = Metric.objects.order_by("key")
     allowed = {}
     for use in READINESS_USES:
         for metric in gate.allowed_metrics(use, at=at, metrics=metrics):

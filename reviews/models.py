@@ -249,7 +249,7 @@ class ScorecardExport(GovernedModel):
     )
     format = models.CharField(max_length=4, choices=ExportFormat.choices)
     content = models.TextField()
-    metric_keys = models.JSONField(default=list)
+    metric_keys = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

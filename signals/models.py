@@ -174,8 +174,9 @@ class GamingSignal(GovernedModel):
     Status = SignalStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # PROTECT: a signal is governed, so it goes only through an audited delete.
     workflow = models.ForeignKey(
-        Workflow, on_delete=models.CASCADE, related_name="gaming_signals"
+        Workflow, on_delete=models.PROTECT, related_name="gaming_signals"
     )
     signal_type = models.CharField(max_length=30, choices=SignalType.choices)
     severity = models.CharField(max_length=10, choices=RiskTier.choices)

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from registry.audit import stamp
@@ -300,3 +301,9 @@ def test_snapshot_refusal_writes_no_history():
     )
     refused_by_database(snapshot.save)
     assert OutcomeSnapshot.history.count() == 0
+
+
+def test_workflow_with_gaming_signals_cannot_be_deleted_unaudited():
+    signal = GamingSignalFactory()
+    with pytest.raises(ProtectedError):
+        signal.workflow.delete()

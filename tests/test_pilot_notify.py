@@ -83,7 +83,7 @@ def test_chinese_reader_gets_the_mail_in_traditional_chinese(
     _ask(governance, workflow, run_on_commit)
 
     (mail,) = mailoutbox
-    assert "佐證資料" in mail.subject
+    assert "試行證據" in mail.subject
     assert f"負責人：{team_owner.username}" in mail.body
     assert "截止日：2026-12-10" in mail.body
     assert "處理連結：http" in mail.body

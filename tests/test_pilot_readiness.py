@@ -1,8 +1,10 @@
 """The readiness check: ready only when every allowed metric and workflow is done."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from pilot.readiness import METRIC_FIELDS, check_readiness
@@ -164,3 +166,20 @@ def test_the_seeded_registry_lacks_metric_owners(db):
 
     assert all("owner" in gap.missing for gap in report.metric_gaps)
     assert not report.ready
+
+
+def test_the_command_names_each_gap_and_fails(db):
+    output = io.StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("pilot_readiness", stdout=output)
+
+    assert "metric task_completion_rate: missing" in output.getvalue()
+
+
+def test_the_command_passes_a_ready_pilot(complete_registry, pilot):
+    output = io.StringIO()
+
+    call_command("pilot_readiness", stdout=output)
+
+    assert "The pilot is ready" in output.getvalue()

@@ -88,7 +88,7 @@ class EvidenceRequest(GovernedModel):
     history = _history()
 
     class Meta:
-        ordering = ["due_date", "workflow__key"]
+        ordering = ["due_date", "created_at"]
         indexes = [models.Index(fields=["status", "due_date"])]
         constraints = [
             choice_check("status", RequestStatus, "evidence_request_status_valid"),

@@ -6,6 +6,7 @@ each is idempotent: running it twice changes and sends nothing more.
 """
 
 import logging
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,14 +37,6 @@ MAX_ANSWER_LENGTH = 4000
 # --- Reads shared by views and services ----------------------------------
 
 
-def visible_requests(user):
-    """Evidence requests the user may see: all for governance, else their workflows'."""
-    requests = EvidenceRequest.objects.select_related("workflow", "owner", "created_by")
-    if access.can(user, "manage_pilot"):
-        return requests
-    return requests.filter(workflow__in=access.owned_workflows(user))
-
-
 def get_request(user, request_id, action="view_evidence"):
     """Return the request if the user may do `action` on its workflow, else refuse."""
     request = (
@@ -63,8 +56,6 @@ def get_request(user, request_id, action="view_evidence"):
 
 
 def _uuid_or_none(value):
-    import uuid
-
     try:
         return uuid.UUID(str(value))
     except ValueError:

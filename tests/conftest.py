@@ -36,10 +36,16 @@ def _port_open(host, port):
 
 
 @pytest.fixture(autouse=True)
-def tasks_in_process(monkeypatch):
+def tasks_in_process():
     """Tasks run in-process even on the Redis pass; the real-worker tests turn
-    this off themselves, so a worker is exercised on purpose, not by accident."""
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    this off themselves, so a worker is exercised on purpose, not by accident.
+
+    Not through `monkeypatch`: a test calling monkeypatch.undo() would undo it.
+    """
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
 
 
 @pytest.fixture(autouse=True)

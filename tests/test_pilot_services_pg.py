@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import uuid
 
 import pytest
 from django.conf import settings as django_settings
@@ -11,6 +12,7 @@ from django.utils import timezone
 from metricgate.celery import app as celery_app
 from pilot import notify, services
 from pilot.models import Escalation, Notification
+from pilot.tasks import deliver_webhook_task
 from registry.choices import Role
 
 from .factories import UserFactory, WorkflowFactory
@@ -95,8 +97,12 @@ def test_a_real_worker_retries_the_webhook_until_delivered(
         eager_off.setattr(celery_app, "_pool", None)
         eager_off.setattr(celery_app.amqp, "_producer_pool", None)
 
-        with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=20):
-            notify.enqueue_webhook(notification.pk)
+        # A queue of its own: other tests' workers may share this Redis database.
+        queue = f"pilot-test-{uuid.uuid4().hex}"
+        with start_worker(
+            celery_app, perform_ping_check=False, shutdown_timeout=20, queues=[queue]
+        ):
+            deliver_webhook_task.apply_async(args=[str(notification.pk)], queue=queue)
             deadline = timezone.now() + datetime.timedelta(seconds=30)
             while timezone.now() < deadline:
                 notification.refresh_from_db()

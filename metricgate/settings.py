@@ -186,7 +186,9 @@ DETECTOR_BASELINE_DAYS = env.int("DETECTOR_BASELINE_DAYS", default=28)
 # A ratio needs this many baseline days with data, so new workflows stay quiet.
 DETECTOR_MIN_BASELINE_DAYS = env.int("DETECTOR_MIN_BASELINE_DAYS", default=14)
 DETECTOR_COST_SPIKE_RATIO = env.float("DETECTOR_COST_SPIKE_RATIO", default=2.0)
-DETECTOR_COST_SPIKE_HIGH_RATIO = env.float("DETECTOR_COST_SPIKE_HIGH_RATIO", default=4.0)
+DETECTOR_COST_SPIKE_HIGH_RATIO = env.float(
+    "DETECTOR_COST_SPIKE_HIGH_RATIO", default=4.0
+)
 DETECTOR_LOOP_REQUEST_RATIO = env.float("DETECTOR_LOOP_REQUEST_RATIO", default=5.0)
 DETECTOR_LOOP_HIGH_REQUEST_RATIO = env.float(
     "DETECTOR_LOOP_HIGH_REQUEST_RATIO", default=10.0
@@ -213,8 +215,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="metric-gate@localhos
 NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")
 NOTIFY_WEBHOOK_SECRET = env.str("NOTIFY_WEBHOOK_SECRET", default="")
 NOTIFY_WEBHOOK_MAX_ATTEMPTS = env.int("NOTIFY_WEBHOOK_MAX_ATTEMPTS", default=5)
-NOTIFY_WEBHOOK_BACKOFF_SECONDS = env.float("NOTIFY_WEBHOOK_BACKOFF_SECONDS", default=1.0)
-NOTIFY_WEBHOOK_TIMEOUT_SECONDS = env.float("NOTIFY_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+NOTIFY_WEBHOOK_BACKOFF_SECONDS = env.float(
+    "NOTIFY_WEBHOOK_BACKOFF_SECONDS", default=1.0
+)
+NOTIFY_WEBHOOK_TIMEOUT_SECONDS = env.float(
+    "NOTIFY_WEBHOOK_TIMEOUT_SECONDS", default=5.0
+)
 
 # Pilot rollout (pilot app): reminders, escalation stages (days past the due
 # date, one stage each), warnings before exceptions lapse, readiness minimum.

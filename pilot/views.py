@@ -4,19 +4,16 @@ Each view states its permission once, through `registry.access` (directly or
 via a service); nothing is checked only in a template.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from console.views.common import console_view
 from registry import access
-from registry.errors import Conflict, InvalidInput, NotFound, PermissionRefused
+from registry.errors import Conflict, InvalidInput
 
 from . import readiness, selectors, services
 from .forms import AnswerForm, CloseRequestForm, CreateRequestsForm, PreferenceForm
@@ -25,40 +22,20 @@ from .models import EvidenceItem, NotificationPreference
 WEB = "web"
 
 
-def pilot_view(action=None):
-    """Require login (and the role-wide `action`); refusals become 404 or 403 pages."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            try:
-                if action:
-                    access.check(request.user, action)
-                return view(request, *args, **kwargs)
-            except NotFound as error:
-                raise Http404(error.detail) from error
-            except PermissionRefused as error:
-                raise PermissionDenied(error.detail) from error
-
-        return login_required(wrapper)
-
-    return decorate
-
-
 def _form_error(form, error):
     """Show a service refusal on the form: on its field when it names one."""
     field = error.extra.get("field") if isinstance(error, InvalidInput) else None
     form.add_error(field if field in form.fields else None, f"{error.detail}")
 
 
-@pilot_view("manage_pilot")
+@console_view("manage_pilot")
 def overview(request):
     today = timezone.localdate()
     rows = selectors.pilot_overview(request.user, today=today)
     return render(request, "pilot/overview.html", {"rows": rows, "today": today})
 
 
-@pilot_view("manage_pilot")
+@console_view("manage_pilot")
 @require_http_methods(["GET", "POST"])
 def create_requests(request):
     form = CreateRequestsForm(request.POST or None, user=request.user)
@@ -85,7 +62,7 @@ def create_requests(request):
     return render(request, "pilot/create.html", {"form": form})
 
 
-@pilot_view()
+@console_view()
 @require_http_methods(["GET", "POST"])
 def request_detail(request, request_id):
     evidence_request = services.get_request(request.user, request_id, "view_evidence")
@@ -136,7 +113,7 @@ def _close_form(user, evidence_request):
     return CloseRequestForm() if access.can(user, "manage_pilot") else None
 
 
-@pilot_view("manage_pilot")
+@console_view("manage_pilot")
 @require_POST
 def close_request(request, request_id):
     form = CloseRequestForm(request.POST)
@@ -157,7 +134,7 @@ def close_request(request, request_id):
     return redirect("pilot:request", request_id=request_id)
 
 
-@pilot_view()
+@console_view()
 def my_requests(request):
     requests = selectors.requests_of_owner(request.user)
     today = timezone.localdate()
@@ -165,13 +142,13 @@ def my_requests(request):
     return render(request, "pilot/mine.html", {"rows": rows})
 
 
-@pilot_view("manage_pilot")
+@console_view("manage_pilot")
 def readiness_check(request):
     report = readiness.check_readiness()
     return render(request, "pilot/readiness.html", {"report": report})
 
 
-@pilot_view()
+@console_view()
 @require_http_methods(["GET", "POST"])
 def preferences(request):
     if not access.roles_of(request.user):

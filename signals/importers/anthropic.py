@@ -33,6 +33,7 @@ from .base import (
     load_json,
     money,
     pages,
+    parse_records,
 )
 
 SOURCE = UsageSource.ANTHROPIC
@@ -85,25 +86,6 @@ def _bucket_results(path):
                 yield day, result
 
 
-def _parse(path, records, read):
-    try:
-        items = list(records(path))
-    except RowError as error:
-        yield BadRow(str(path), error.line or 1, str(error))
-        return
-    except (AttributeError, TypeError):
-        yield BadRow(str(path), 1, "not a report of this kind (unexpected structure)")
-        return
-    for day, item in items:
-        if isinstance(day, BadRow):
-            yield day
-            continue
-        try:
-            yield read(day, item)
-        except RowError as error:
-            yield BadRow(str(path), line_of(item), str(error))
-
-
 def _usage(day, result):
     tokens_in = (
         count(result, "uncached_input_tokens")
@@ -133,11 +115,11 @@ def _cost(day, result):
 
 
 def parse_usage(path):
-    yield from _parse(path, _bucket_results, _usage)
+    yield from parse_records(path, _bucket_results, _usage)
 
 
 def parse_costs(path):
-    yield from _parse(path, _bucket_results, _cost)
+    yield from parse_records(path, _bucket_results, _cost)
 
 
 # --- Claude Code -------------------------------------------------------------------
@@ -196,4 +178,4 @@ def _claude_code(day, record):
 
 
 def parse_claude_code(path):
-    yield from _parse(path, _claude_code_records, _claude_code)
+    yield from parse_records(path, _claude_code_records, _claude_code)

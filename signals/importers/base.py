@@ -215,3 +215,27 @@ def unix_day(value, name):
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RowError(f"{name} must be a Unix time in seconds, got {value!r}")
     return datetime.datetime.fromtimestamp(value, tz=datetime.UTC).date()
+
+
+def parse_records(path, records, read):
+    """Yield read(day, item) for each (day, item) of records(path), or BadRows.
+
+    A file that is not a report of the expected kind gives one BadRow; an item
+    that cannot be read gives a BadRow naming its line.
+    """
+    try:
+        items = list(records(path))
+    except RowError as error:
+        yield BadRow(str(path), error.line or 1, str(error))
+        return
+    except (AttributeError, TypeError):
+        yield BadRow(str(path), 1, "not a report of this kind (unexpected structure)")
+        return
+    for day, item in items:
+        if isinstance(day, BadRow):
+            yield day
+            continue
+        try:
+            yield read(day, item)
+        except RowError as error:
+            yield BadRow(str(path), line_of(item), str(error))

@@ -21,6 +21,7 @@ from .base import (
     load_json,
     money,
     pages,
+    parse_records,
     unix_day,
 )
 
@@ -50,25 +51,6 @@ def _results(path):
                 continue
             for result in bucket.get("results") or []:
                 yield day, result
-
-
-def _parse(path, read):
-    try:
-        results = list(_results(path))
-    except RowError as error:
-        yield BadRow(str(path), error.line or 1, str(error))
-        return
-    except (AttributeError, TypeError):
-        yield BadRow(str(path), 1, "not a report of this kind (unexpected structure)")
-        return
-    for day, result in results:
-        if isinstance(day, BadRow):
-            yield day
-            continue
-        try:
-            yield read(day, result)
-        except RowError as error:
-            yield BadRow(str(path), line_of(result), str(error))
 
 
 def _usage(day, result):
@@ -102,8 +84,8 @@ def _cost(day, result):
 
 
 def parse_usage(path):
-    yield from _parse(path, _usage)
+    yield from parse_records(path, _results, _usage)
 
 
 def parse_costs(path):
-    yield from _parse(path, _cost)
+    yield from parse_records(path, _results, _cost)

@@ -16,11 +16,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from pilot import services as pilot_services
+from pilot.models import EvidenceItem, EvidenceRequest
 from registry import services as registry_services
+from registry.audit import stamp
 from registry.choices import Role, Source
 from registry.models import Metric, MetricException, Workflow
 from reviews import services as review_services
 from reviews.models import MetricProposal, PerformanceScorecard
+from signals import detector
 from signals.models import OutcomeSnapshot, TokenCostDiagnostic
 
 from .create_role_user import upsert_role_user
@@ -103,6 +107,12 @@ class Command(BaseCommand):
             self._proposals(workflows, users)
             self._exception(users)
             self._scorecard(users, today)
+            self._metric_owners(users)
+            self._evidence_requests(workflows, users, today)
+
+        if diagnostics:
+            # New usage to look at. After the commit, so queued runs see it.
+            detector.start_run(source=Source.CLI)
 
         logger.info(
             "demo seeded diagnostics_added=%s snapshots_added=%s",
@@ -127,6 +137,10 @@ class Command(BaseCommand):
             if demo.superuser and not user.is_superuser:
                 user.is_superuser = user.is_staff = True
                 user.save(update_fields=["is_superuser", "is_staff"])
+            if not user.email:
+                # Notifications need an address; the console backend prints them.
+                user.email = f"{demo.username}@demo.metricgate.invalid"
+                user.save(update_fields=["email"])
             if created:
                 self.stdout.write(
                     f"Created {demo.username} ({demo.role}) password: {demo.password}"
@@ -272,6 +286,29 @@ class Command(BaseCommand):
                 metric_key=key,
             )
 
+    def _metric_owners(self, users):
+        """The seeded registry has no owners; the demo's governance owner takes them."""
+        for metric in Metric.objects.filter(owner__isnull=True):
+            metric.owner = users["governance"]
+            stamp(metric, actor=None, source=Source.CLI, reason="demo: metric owner")
+            metric.save()
+
+    def _evidence_requests(self, workflows, users, today):
+        """Ask every pilot workflow for its D7 evidence, once."""
+        asked = EvidenceRequest.objects.values_list("workflow_id", flat=True)
+        unasked = [workflow for _, workflow in workflows if workflow.pk not in asked]
+        if not unasked:
+            return
+        pilot_services.create_requests(
+            actor=users["governance"],
+            source=Source.CLI,
+            workflows=unasked,
+            items=list(EvidenceItem.values),
+            due_date=today + datetime.timedelta(days=7),
+            note="D7 pilot: baseline, outcome metric, quality rubric and data source.",
+            today=today,
+        )
+
 
 def _diagnostic(demo, workflow, day, today):
     """One day of usage: steady with weekday rhythm, spiking at the end if asked."""
@@ -298,11 +335,16 @@ def _outcome(demo, *, weeks_ago):
     """Outcome deltas that grow over time, except for the spiking workflow."""
     rng = random.Random(f"{demo.key}:week:{weeks_ago}")
     progress = (WEEKS - weeks_ago) / WEEKS
-    if demo.spikes:
-        # Flat at best, and worse in the spike week: cost without outcome lift.
-        completion = 0.01 - 0.02 * (weeks_ago == 0) + rng.uniform(-0.005, 0.005)
-        quality = -0.03 if weeks_ago == 0 else rng.uniform(-0.005, 0.01)
-        minutes = 0 if weeks_ago == 0 else rng.randint(10, 40)
+    if demo.spikes and weeks_ago <= 1:
+        # The weeks the detector's window touches: cost without outcome lift.
+        completion = -0.01 - rng.uniform(0, 0.005)
+        quality = -0.03
+        minutes = 0
+    elif demo.spikes:
+        # Flat at best before the spike.
+        completion = 0.01 + rng.uniform(-0.005, 0.005)
+        quality = rng.uniform(-0.005, 0.01)
+        minutes = rng.randint(10, 40)
     else:
         completion = 0.02 + 0.10 * progress + rng.uniform(-0.01, 0.01)
         quality = 0.01 + 0.04 * progress + rng.uniform(-0.005, 0.005)

@@ -27,6 +27,7 @@ from .base import (
     BadRow,
     RowError,
     UsageRow,
+    bucket_results,
     count,
     iso_day,
     line_of,
@@ -74,16 +75,8 @@ def _cache_creation(result):
     return sum(count(flat, name, required=False) for name in CACHE_WINDOWS)
 
 
-def _bucket_results(path):
-    for page in pages(load_json(path)):
-        for bucket in page.get("data") or []:
-            try:
-                day = iso_day(bucket.get("starting_at"), "starting_at")
-            except RowError as error:
-                yield BadRow(str(path), line_of(bucket), str(error)), None
-                continue
-            for result in bucket.get("results") or []:
-                yield day, result
+def _bucket_day(bucket):
+    return iso_day(bucket.get("starting_at"), "starting_at")
 
 
 def _usage(day, result):
@@ -115,11 +108,11 @@ def _cost(day, result):
 
 
 def parse_usage(path):
-    yield from parse_records(path, _bucket_results, _usage)
+    yield from parse_records(path, bucket_results(_bucket_day), _usage)
 
 
 def parse_costs(path):
-    yield from parse_records(path, _bucket_results, _cost)
+    yield from parse_records(path, bucket_results(_bucket_day), _cost)
 
 
 # --- Claude Code -------------------------------------------------------------------

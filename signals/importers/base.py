@@ -217,6 +217,27 @@ def unix_day(value, name):
     return datetime.datetime.fromtimestamp(value, tz=datetime.UTC).date()
 
 
+def bucket_results(day_of):
+    """A reader of paged bucket reports: (bucket day or BadRow, result) pairs.
+
+    OpenAI and Anthropic both page `data` buckets holding `results`; only how a
+    bucket names its day differs, which `day_of(bucket)` reads.
+    """
+
+    def records(path):
+        for page in pages(load_json(path)):
+            for bucket in page.get("data") or []:
+                try:
+                    day = day_of(bucket)
+                except RowError as error:
+                    yield BadRow(str(path), line_of(bucket), str(error)), None
+                    continue
+                for result in bucket.get("results") or []:
+                    yield day, result
+
+    return records
+
+
 def parse_records(path, records, read):
     """Yield read(day, item) for each (day, item) of records(path), or BadRows.
 

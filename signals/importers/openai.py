@@ -13,14 +13,12 @@ and `project_id`.
 
 from ..models import UsageSource
 from .base import (
-    BadRow,
     RowError,
     UsageRow,
+    bucket_results,
     count,
     line_of,
-    load_json,
     money,
-    pages,
     parse_records,
     unix_day,
 )
@@ -40,17 +38,8 @@ def _refs(result):
     return refs
 
 
-def _results(path):
-    """Yield (bucket day or error, result) over every bucket of every page."""
-    for page in pages(load_json(path)):
-        for bucket in page.get("data") or []:
-            try:
-                day = unix_day(bucket.get("start_time"), "start_time")
-            except RowError as error:
-                yield BadRow(str(path), line_of(bucket), str(error)), None
-                continue
-            for result in bucket.get("results") or []:
-                yield day, result
+def _bucket_day(bucket):
+    return unix_day(bucket.get("start_time"), "start_time")
 
 
 def _usage(day, result):
@@ -84,8 +73,8 @@ def _cost(day, result):
 
 
 def parse_usage(path):
-    yield from parse_records(path, _results, _usage)
+    yield from parse_records(path, bucket_results(_bucket_day), _usage)
 
 
 def parse_costs(path):
-    yield from parse_records(path, _results, _cost)
+    yield from parse_records(path, bucket_results(_bucket_day), _cost)

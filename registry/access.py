@@ -126,7 +126,8 @@ def get_workflow(user, ref, action="view"):
     A workflow the user may not see raises NotFound; one they see but may not
     act on raises PermissionRefused.
     """
-    workflow = visible_workflows(user).filter(_workflow_lookup(ref)).first()
+    found = visible_workflows(user).filter(_workflow_lookup(ref))
+    workflow = found.select_related("owner").first()
     if workflow is None:
         raise NotFound("No such workflow.", code="workflow_not_found")
     if not can_on_workflow(user, action, workflow):

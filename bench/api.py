@@ -25,7 +25,8 @@ import os
 import statistics
 import time
 import tracemalloc
-from decimal import Decimal
+
+from .common import ensure_metrics, fill_workflow
 
 BENCH_USER = "bench-api-governance"
 BENCH_OWNER = "bench-api-owner"
@@ -33,39 +34,12 @@ BENCH_WORKFLOW = "bench-api-workflow-00000"
 # The worst case: a workflow with figures for every metric in the registry.
 BENCH_WIDE_WORKFLOW = "bench-api-workflow-00001"
 TYPICAL_FIGURES = 12
-DAYS = 90
 UTC = datetime.UTC
+# A quarter of the registry is blocked, as in a real one.
+METRICS = {"prefix": "bench_api_metric", "reason": "bench: api", "blocked_every": 4}
 
 
 # --- Building the data ----------------------------------------------------------
-
-
-def _ensure_metrics(count):
-    """Top the registry up to `count` metrics; three in four are approved outcomes."""
-    from registry.audit import audit_context
-    from registry.models import Metric
-
-    missing = count - Metric.objects.count()
-    with audit_context(actor=None, source="cli", reason="bench: api"):
-        for index in range(Metric.objects.count(), Metric.objects.count() + missing):
-            approved = index % 4 != 0
-            Metric(
-                key=f"bench_api_metric_{index:05d}",
-                name=f"Bench metric {index}",
-                kind="outcome" if approved else "usage",
-                policy_status="approved" if approved else "blocked",
-                allowed_use=(
-                    ["workflow_scorecard", "performance_review"]
-                    if approved
-                    else ["cost_diagnostic"]
-                ),
-                prohibited_use=["layoff_screen"] if approved else ["bonus"],
-                formula="done / started",
-                data_source="bench",
-                baseline="bench baseline",
-                quality_threshold="bench threshold",
-                anti_gaming_check="bench check",
-            ).save()
 
 
 def _ensure_users():
@@ -97,43 +71,8 @@ def _ensure_workflows(count, owner):
     _grant_all(owner, new, WorkflowUserObjectPermission)
 
     for key in (BENCH_WORKFLOW, BENCH_WIDE_WORKFLOW):
-        _fill_workflow(Workflow.objects.get(key=key))
+        fill_workflow(Workflow.objects.get(key=key))
     return Workflow.objects.get(key=BENCH_WORKFLOW)
-
-
-def _fill_workflow(workflow):
-    """90 days of token costs and weekly outcome snapshots, once."""
-    from signals.models import OutcomeSnapshot, TokenCostDiagnostic
-
-    if workflow.diagnostics.exists():
-        return
-    today = datetime.date.today()
-    TokenCostDiagnostic.objects.bulk_create(
-        TokenCostDiagnostic(
-            workflow=workflow,
-            day=today - datetime.timedelta(days=offset),
-            source="api",
-            tokens_in=100_000 + offset,
-            tokens_out=20_000,
-            cost_usd=Decimal("10") + offset % 7,
-            request_count=400,
-            contributor_count=8,
-        )
-        for offset in range(DAYS)
-    )
-    OutcomeSnapshot.objects.bulk_create(
-        OutcomeSnapshot(
-            workflow=workflow,
-            baseline_start=datetime.date(2025, 1, 1),
-            baseline_end=datetime.date(2025, 3, 31),
-            measurement_start=today - datetime.timedelta(days=offset + 6),
-            measurement_end=today - datetime.timedelta(days=offset),
-            task_completion_delta=Decimal("0.05"),
-            quality_score_delta=Decimal("0.01"),
-            validated_time_saved_minutes=100,
-        )
-        for offset in range(0, DAYS, 7)
-    )
 
 
 def _give_figures(workflow, limit=None):
@@ -304,7 +243,7 @@ def measure_scorecard(client, token, workflow, wide_workflow, rounds):
 
 
 def scorecard_queries(client, token, workflow, metric_count):
-    _ensure_metrics(metric_count)
+    ensure_metrics(metric_count, **METRICS)
     _give_figures(workflow)
     _get(client, _scorecard_url(workflow), token)  # warm up
     return _get(client, _scorecard_url(workflow), token)[1]
@@ -419,7 +358,7 @@ def measure_api(
         size: scorecard_queries(client, token, wide_workflow, size)
         for size in (10, 500)
     }
-    _ensure_metrics(metrics)
+    ensure_metrics(metrics, **METRICS)
     _give_figures(workflow, limit=TYPICAL_FIGURES)
     _give_figures(wide_workflow)
     scorecard = measure_scorecard(client, token, workflow, wide_workflow, rounds)

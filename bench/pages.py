@@ -10,49 +10,24 @@ trivial page's median, and its SQL query count.
 """
 
 import argparse
-import datetime
 import os
 import statistics
 import time
-from decimal import Decimal
+
+from .common import ensure_metrics, fill_workflow
 
 TRIVIAL = "login"
 BENCH_USER = "bench-console-governance"
 BENCH_WORKFLOW = "bench-console-workflow"
-DAYS = 90
-
-
-def _ensure_metrics(count):
-    """Top the registry up to `count` approved outcome metrics."""
-    from registry.audit import audit_context
-    from registry.models import Metric
-
-    missing = count - Metric.objects.count()
-    with audit_context(actor=None, source="cli", reason="bench: console pages"):
-        for index in range(max(missing, 0)):
-            Metric(
-                key=f"bench_page_metric_{index:05d}",
-                name=f"Bench metric {index}",
-                policy_status="approved",
-                allowed_use=["workflow_scorecard", "performance_review"],
-                prohibited_use=["layoff_screen"],
-                formula="done / started",
-                data_source="bench",
-                baseline="bench baseline",
-                quality_threshold="bench threshold",
-                anti_gaming_check="bench check",
-            ).save()
 
 
 def _ensure_world():
     """A governance user and one workflow with 90 days of cost and outcomes."""
     from django.contrib.auth.models import Group, User
-    from django.utils import timezone
 
     from registry.access import grant_workflow
     from registry.choices import Role
     from registry.models import Workflow
-    from signals.models import OutcomeSnapshot, TokenCostDiagnostic
 
     user, _ = User.objects.get_or_create(username=BENCH_USER)
     user.groups.add(Group.objects.get(name=Role.GOVERNANCE))
@@ -65,30 +40,7 @@ def _ensure_world():
         return user, workflow
     grant_workflow(owner, workflow)
 
-    today = timezone.localdate()
-    for offset in range(DAYS):
-        day = today - datetime.timedelta(days=offset)
-        TokenCostDiagnostic.objects.create(
-            workflow=workflow,
-            day=day,
-            source="api",
-            tokens_in=100_000 + offset,
-            tokens_out=20_000,
-            cost_usd=Decimal("10") + offset % 7,
-            request_count=400,
-            contributor_count=8,
-        )
-        if offset % 7 == 0:
-            OutcomeSnapshot.objects.create(
-                workflow=workflow,
-                baseline_start=datetime.date(2025, 1, 1),
-                baseline_end=datetime.date(2025, 3, 31),
-                measurement_start=day - datetime.timedelta(days=6),
-                measurement_end=day,
-                task_completion_delta=Decimal("0.05"),
-                quality_score_delta=Decimal("0.01"),
-                validated_time_saved_minutes=100,
-            )
+    fill_workflow(workflow)
     return user, workflow
 
 
@@ -126,7 +78,7 @@ def measure_pages(*, metrics=2000, rounds=30):
     """Measure the pages side by side; return {page: {median_ms, ratio, queries}}."""
     from django.test import Client
 
-    _ensure_metrics(metrics)
+    ensure_metrics(metrics, prefix="bench_page_metric", reason="bench: console pages")
     user, workflow = _ensure_world()
     anonymous, signed_in = Client(), Client()
     signed_in.force_login(user)

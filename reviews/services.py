@@ -46,6 +46,8 @@ PROPOSAL_FIELDS = (
     "anti_gaming_rule",
     "evidence_url",
 )
+# A revision may change anything but the key: the key names what was proposed.
+REVISABLE_FIELDS = tuple(name for name in PROPOSAL_FIELDS if name != "metric_key")
 
 DECISION_TO_STATUS = {
     Decision.APPROVE: ProposalStatus.APPROVED,
@@ -113,10 +115,10 @@ def submit_proposal(*, actor, source, workflow, **fields):
 def revise_proposal(*, actor, source, proposal, **fields):
     """Resubmit an open proposal with new values; it becomes a new revision."""
     _check_may_propose(actor, proposal.workflow)
-    unknown = set(fields) - set(PROPOSAL_FIELDS) | ({"metric_key"} & set(fields))
-    if unknown:
+    not_revisable = set(fields) - set(REVISABLE_FIELDS)
+    if not_revisable:
         raise InvalidInput(
-            f"These fields cannot be revised: {', '.join(sorted(unknown))}."
+            f"These fields cannot be revised: {', '.join(sorted(not_revisable))}."
         )
 
     with transaction.atomic():
